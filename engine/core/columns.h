@@ -1,0 +1,48 @@
+// Columns: the columnar encoding of insert runs and delete runs shared by
+// updates and snapshots (schema/tandem.proto, RunColumns / DeleteColumns).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "status.h"
+#include "update_ops.h"
+
+namespace tandem::wire {
+class RunColumns;
+class DeleteColumns;
+}  // namespace tandem::wire
+
+namespace tandem {
+
+// The peer table of one message: ascending ids, looked up by binary search.
+class PeerList {
+ public:
+  // Collects every peer id `ops` mentions.
+  void AddAll(const UpdateOps& ops);
+  void Add(PeerId id) { ids_.push_back(id); }
+  // Sorts and removes duplicates; call before Index.
+  void Seal();
+  uint32_t Index(PeerId id) const;
+  const std::vector<PeerId>& ids() const { return ids_; }
+
+ private:
+  std::vector<PeerId> ids_;
+};
+
+// Writes `inserts` (in the given order; text ranges into `text`).
+void EncodeRunColumns(const std::vector<InsertOp>& inserts, const std::string& text,
+                      const PeerList& peers, wire::RunColumns* out);
+void EncodeDeleteColumns(const std::vector<DeleteOp>& deletes, const PeerList& peers,
+                         wire::DeleteColumns* out);
+
+// Reads and validates columns against the message's peer table `peers`
+// (already checked to be strictly ascending). Appends to `out`.
+Status DecodeRunColumns(const wire::RunColumns& in, const std::vector<PeerId>& peers,
+                        UpdateOps* out);
+Status DecodeDeleteColumns(const wire::DeleteColumns& in, const std::vector<PeerId>& peers,
+                           UpdateOps* out);
+// Checks that a message's peer table is strictly ascending.
+Status CheckPeerTable(const std::vector<PeerId>& peers);
+
+}  // namespace tandem

@@ -1,0 +1,147 @@
+// RunTree: the items of a sequence, in document order, as runs in a B+tree.
+//
+// Leaves hold up to kLeafCap runs plus the UTF-8 content of their visible
+// runs in one string; internal nodes hold, per child, the Metrics (items,
+// code points, UTF-16 units, bytes) of its subtree. So finding the item at a
+// position, in any unit, is one descent (O(log n)), and so is the position
+// of a leaf (walk up, summing left siblings). Leaves are linked for scans.
+//
+// The tree also owns the IdIndex (id -> leaf) and keeps it right through
+// every split: callers never see a stale leaf.
+//
+// Locations (Loc) are invalidated by any mutation except where a method says
+// otherwise.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "id_index.h"
+#include "index_unit.h"
+#include "metrics.h"
+#include "run.h"
+#include "status.h"
+
+namespace tandem {
+
+inline constexpr uint32_t kLeafCap = 32;
+inline constexpr uint32_t kFanout = 16;
+
+struct RunInternal;
+
+struct RunLeaf {
+  RunInternal* parent = nullptr;
+  RunLeaf* prev = nullptr;
+  RunLeaf* next = nullptr;
+  uint32_t count = 0;
+  Run runs[kLeafCap];
+  std::string text;  // content of the visible runs, in order
+
+  // Bytes of content before run `idx`.
+  size_t TextOffset(uint32_t idx) const {
+    size_t off = 0;
+    for (uint32_t i = 0; i < idx; ++i) off += runs[i].bytes;
+    return off;
+  }
+  std::string_view Content(uint32_t idx) const {
+    return std::string_view(text).substr(TextOffset(idx), runs[idx].bytes);
+  }
+  Metrics Sum() const {
+    Metrics m;
+    for (uint32_t i = 0; i < count; ++i) m += Metrics::Of(runs[i]);
+    return m;
+  }
+};
+
+struct RunInternal {
+  RunInternal* parent = nullptr;
+  uint32_t count = 0;
+  bool leaf_children = true;
+  Metrics metrics[kFanout];
+  void* children[kFanout] = {};
+};
+
+class RunTree {
+ public:
+  // Item `off` of run `idx` in `leaf`. idx == leaf->count means "after the
+  // last run of this leaf" (then off is 0).
+  struct Loc {
+    RunLeaf* leaf = nullptr;
+    uint32_t idx = 0;
+    uint32_t off = 0;
+    const Run& run() const { return leaf->runs[idx]; }
+    bool at_leaf_end() const { return idx >= leaf->count; }
+  };
+
+  RunTree();
+  ~RunTree();
+  RunTree(const RunTree&) = delete;
+  RunTree& operator=(const RunTree&) = delete;
+
+  const Metrics& total() const { return total_; }
+  RunLeaf* first_leaf() const { return first_; }
+  const IdIndex& index() const { return index_; }
+
+  // The visible item at code point `c` (c < total().chars).
+  Loc FindChar(uint64_t c) const;
+  // The item at CRDT position `i`, tombstones counted (i < total().items).
+  Loc FindItem(uint64_t i) const;
+  // The item with this id, or a Loc with leaf == nullptr.
+  Loc FindId(PeerIndex peer, uint64_t counter) const;
+  // Sums of all runs before the leaf / before the location.
+  Metrics MetricsBefore(const RunLeaf* leaf) const;
+  Metrics MetricsBefore(Loc loc) const;
+  // The location of the first item at or after `loc` that is in a run, i.e.
+  // skipping to the next leaf from a leaf end. leaf == nullptr at document end.
+  Loc Normalize(Loc loc) const;
+  // The start of the next run after the run at `loc`, normalised.
+  Loc NextRun(Loc loc) const { return Normalize(Loc{loc.leaf, loc.idx + 1, 0}); }
+
+  // Position conversions between code points and another unit. UnitToChars
+  // fails when `v` is past the end or inside a character.
+  bool UnitToChars(IndexUnit unit, uint64_t v, uint64_t* chars) const;
+  uint64_t CharsToUnit(IndexUnit unit, uint64_t chars) const;
+
+  // Inserts `run` (its bytes/utf16 must describe `content`; content is empty
+  // for a deleted run) before the item at `at` (splitting that run if `at`
+  // is inside it). A run that continues its predecessor is merged into it.
+  // Returns the location of the first inserted item.
+  Loc Insert(Loc at, const Run& run, std::string_view content);
+  // Marks `n` items from `at` as deleted; they must lie in one run
+  // (n <= len - off). Their content is dropped. Already-deleted items stay
+  // as they are. Returns false (and changes nothing) if they were deleted.
+  bool MarkDeleted(Loc at, uint32_t n);
+  // Replaces the whole tree by `runs` (document order) with `text` the
+  // concatenated content of the visible ones; builds the index too.
+  void Load(const std::vector<Run>& runs, std::string_view text);
+
+  uint64_t MemoryUsage() const;
+  // Verifies sums, links, parent pointers and the index.
+  Status Check() const;
+
+ private:
+  // Replaces `remove` runs at `idx` of `leaf` by `n` new runs whose content
+  // is `content` (replacing the removed runs' content). Splits the leaf when
+  // it overflows. Returns the location of new run `focus`.
+  Loc Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const Run* repl, uint32_t n,
+             std::string_view content, uint32_t focus);
+  void AddMetrics(RunLeaf* leaf, const Metrics& delta);
+  void SetLeafMetrics(RunLeaf* leaf, const Metrics& m);
+  void InsertChild(RunInternal* parent, void* after, void* child, const Metrics& m,
+                   bool leaf_child);
+  void SplitRunAt(RunLeaf* leaf, uint32_t idx, uint32_t off);
+  void TryMergeAround(RunLeaf* leaf, uint32_t idx);
+  void FreeAll();
+
+  void* root_;
+  bool root_is_leaf_ = true;
+  RunLeaf* first_;
+  Metrics total_;
+  IdIndex index_;
+  uint64_t leaves_ = 1;
+  uint64_t internals_ = 0;
+};
+
+}  // namespace tandem

@@ -1,0 +1,178 @@
+// Text::EncodeSnapshot / Text::DecodeSnapshot: the whole replica <->
+// wire::Snapshot. Decoding validates the message and builds the run tree in
+// one pass (RunTree::Load); it does not replay operations.
+#include <algorithm>
+
+#include "columns.h"
+#include "delete_log.h"
+#include "format.h"
+#include "pending_ops.h"
+#include "sequence.h"
+#include "tandem.pb.h"
+#include "text.h"
+#include "update_codec.h"
+#include "utf8.h"
+
+namespace tandem {
+
+std::string Text::EncodeSnapshot() const {
+  const PeerTable& peers = seq_->peers();
+  UpdateOps rows;  // runs in document order, merged as far as they go
+  for (const RunLeaf* l = seq_->tree().first_leaf(); l; l = l->next) {
+    uint64_t begin = rows.text.size();
+    for (uint32_t i = 0; i < l->count; begin += l->runs[i].bytes, ++i) {
+      const Run& r = l->runs[i];
+      const PeerId pid = peers.id(r.peer);
+      std::optional<OpId> right;
+      if (r.right_peer != kNoOrigin) right = OpId{peers.id(r.right_peer - 1), r.right_counter};
+      if (!rows.inserts.empty()) {
+        InsertOp& last = rows.inserts.back();
+        if (last.id.peer == pid && last.id.counter + last.len == r.counter && last.deleted == r.deleted() &&
+            r.left_peer == r.peer + 1 && r.left_counter == r.counter - 1 && last.right == right) {
+          last.len += r.len;
+          last.text_end += r.bytes;
+          continue;
+        }
+      }
+      InsertOp op;
+      op.id = OpId{pid, r.counter};
+      op.len = r.len;
+      op.deleted = r.deleted();
+      if (r.left_peer != kNoOrigin) op.left = OpId{peers.id(r.left_peer - 1), r.left_counter};
+      op.right = right;
+      op.text_begin = begin;
+      op.text_end = begin + r.bytes;
+      rows.inserts.push_back(op);
+    }
+    rows.text += l->text;
+  }
+  UpdateOps deletes;
+  for (const DeleteRun& d : deletes_->runs()) {
+    deletes.deletes.push_back(
+        DeleteOp{OpId{peers.id(d.peer), d.counter}, d.len, OpId{peers.id(d.target_peer), d.target}, d.backward});
+  }
+  Canonicalize(&deletes);
+
+  PeerList list;
+  list.AddAll(rows);
+  list.AddAll(deletes);
+  list.Seal();
+  wire::Snapshot msg;
+  msg.set_format_version(format::kSnapshotVersion);
+  for (PeerId id : list.ids()) msg.add_peers(id);
+  if (!rows.inserts.empty()) EncodeRunColumns(rows.inserts, rows.text, list, msg.mutable_runs());
+  if (!deletes.deletes.empty()) EncodeDeleteColumns(deletes.deletes, list, msg.mutable_deletes());
+  if (!pending_->empty()) {
+    UpdateOps pending;
+    pending_->Collect(&pending);
+    EncodeUpdateMessage(std::move(pending), msg.mutable_pending());
+  }
+  std::string out;
+  msg.SerializeToString(&out);
+  return out;
+}
+
+Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr<Text>* out,
+                            TextLimits limits) {
+  wire::Snapshot msg;
+  if (bytes.size() > INT32_MAX || !msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Status::Corrupt("snapshot is not a valid protobuf message");
+  }
+  if (msg.format_version() != format::kSnapshotVersion) {
+    return Status::Unsupported("snapshot format version " + std::to_string(msg.format_version()));
+  }
+  std::vector<PeerId> peers(msg.peers().begin(), msg.peers().end());
+  Status s = CheckPeerTable(peers);
+  if (!s.ok()) return s;
+  UpdateOps ops;
+  s = DecodeRunColumns(msg.runs(), peers, &ops);
+  if (!s.ok()) return s.code() == StatusCode::kCorrupt ? Status::Corrupt("snapshot runs: " + s.message()) : s;
+  s = DecodeDeleteColumns(msg.deletes(), peers, &ops);
+  if (!s.ok()) return s.code() == StatusCode::kCorrupt ? Status::Corrupt("snapshot deletes: " + s.message()) : s;
+
+  // Each peer's operations must cover [0, next) exactly once: that is what
+  // makes the implied version vector true.
+  std::vector<std::vector<std::pair<uint64_t, uint64_t>>> ranges(peers.size());
+  auto peer_index = [&](PeerId id) {
+    return static_cast<size_t>(std::lower_bound(peers.begin(), peers.end(), id) - peers.begin());
+  };
+  for (const InsertOp& op : ops.inserts) ranges[peer_index(op.id.peer)].emplace_back(op.id.counter, op.len);
+  for (const DeleteOp& op : ops.deletes) ranges[peer_index(op.id.peer)].emplace_back(op.id.counter, op.len);
+  VersionVector version;
+  for (size_t p = 0; p < peers.size(); ++p) {
+    auto& r = ranges[p];
+    std::sort(r.begin(), r.end());
+    uint64_t next = 0;
+    for (const auto& [start, len] : r) {
+      if (start != next) return Status::Corrupt("snapshot operations of a peer are not contiguous");
+      next = start + len;
+    }
+    version.set(peers[p], next);
+  }
+
+  auto text = std::make_unique<Text>(peer, limits);
+  PeerTable& table = text->seq_->peers();
+  for (PeerId id : peers) table.Intern(id);  // indices = positions in `peers`
+  std::vector<Run> runs;
+  runs.reserve(ops.inserts.size());
+  std::string content;
+  content.reserve(ops.text.size());
+  for (const InsertOp& op : ops.inserts) {
+    Run r;
+    r.peer = static_cast<PeerIndex>(peer_index(op.id.peer));
+    r.counter = op.id.counter;
+    if (op.left) {
+      r.left_peer = static_cast<uint32_t>(peer_index(op.left->peer)) + 1;
+      r.left_counter = op.left->counter;
+    }
+    if (op.right) {
+      r.right_peer = static_cast<uint32_t>(peer_index(op.right->peer)) + 1;
+      r.right_counter = op.right->counter;
+    }
+    std::string_view c(ops.text.data() + op.text_begin, op.text_end - op.text_begin);
+    // Tree runs hold at most UINT32_MAX items (only tombstones get that long).
+    for (uint64_t done = 0; done < op.len;) {
+      Run piece = r;
+      piece.counter = op.id.counter + done;
+      piece.len = static_cast<uint32_t>(std::min<uint64_t>(op.len - done, UINT32_MAX));
+      if (done > 0) {
+        piece.left_peer = r.peer + 1;
+        piece.left_counter = piece.counter - 1;
+      }
+      if (!op.deleted) {
+        std::string_view pc = c.substr(0, utf8::ByteOffsetOfCodePoint(c, piece.len));
+        piece.bytes = static_cast<uint32_t>(pc.size());
+        piece.utf16 = static_cast<uint32_t>(utf8::Count(pc).utf16);
+        content.append(pc);
+        c.remove_prefix(pc.size());
+      }
+      runs.push_back(piece);
+      done += piece.len;
+    }
+  }
+  text->seq_->tree().Load(runs, content);
+  text->deletes_->Reserve(ops.deletes.size());
+  for (const DeleteOp& op : ops.deletes) {
+    for (uint64_t done = 0; done < op.len;) {
+      const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(op.len - done, UINT32_MAX));
+      text->deletes_->Append(static_cast<PeerIndex>(peer_index(op.id.peer)), op.id.counter + done, n,
+                             static_cast<PeerIndex>(peer_index(op.target.peer)),
+                             op.backward ? op.target.counter - done : op.target.counter + done, op.backward);
+      done += n;
+    }
+  }
+  text->version_ = version;
+  if (msg.has_pending()) {
+    UpdateOps pending;
+    s = DecodeUpdateMessage(msg.pending(), &pending);
+    if (!s.ok()) return Status::Corrupt("snapshot pending operations: " + s.message());
+    if (pending.inserts.size() + pending.deletes.size() > limits.max_pending_ops) {
+      return Status::LimitExceeded("snapshot holds more pending operations than max_pending_ops");
+    }
+    text->ApplyOps(std::move(pending), nullptr);
+  }
+  *out = std::move(text);
+  return Status::Ok();
+}
+
+}  // namespace tandem
