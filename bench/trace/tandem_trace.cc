@@ -30,6 +30,7 @@ double Ms(Clock::time_point a, Clock::time_point b) {
 }
 
 double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
@@ -50,7 +51,10 @@ bool Replay(const Trace& trace, Text* text, std::vector<std::string>* updates) {
   return true;
 }
 
-int Run(const std::string& path, int runs) {
+// Which measurements to take (--only, for profiling one phase).
+enum Phase { kAll, kApply, kRemote };
+
+int Run(const std::string& path, int runs, Phase phase) {
   Trace trace;
   std::string error;
   if (!tandem::bench::LoadTrace(path, &trace, &error)) {
@@ -61,7 +65,7 @@ int Run(const std::string& path, int runs) {
   std::vector<double> apply, encode, decode, remote;
   std::string snapshot;
   uint64_t mem = 0;
-  for (int r = 0; r < runs; ++r) {
+  for (int r = 0; r < runs && phase != kRemote; ++r) {
     auto text = std::make_unique<Text>(0x7a6e);
     auto t0 = Clock::now();
     ok &= Replay(trace, text.get(), nullptr);
@@ -86,11 +90,11 @@ int Run(const std::string& path, int runs) {
   }
   // Remote: capture per-transaction updates once, then time applying them.
   std::vector<std::string> updates;
-  {
+  if (phase != kApply) {
     Text source(0x7a6e);
     ok &= Replay(trace, &source, &updates);
   }
-  for (int r = 0; r < runs; ++r) {
+  for (int r = 0; r < runs && phase != kApply; ++r) {
     Text remote_text(0xbeef);
     auto t0 = Clock::now();
     for (const std::string& u : updates) ok &= remote_text.ApplyUpdate(u).ok();
@@ -112,22 +116,26 @@ int Run(const std::string& path, int runs) {
 
 int main(int argc, char** argv) {
   int runs = 5;
+  Phase phase = kAll;
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) {
       runs = std::max(1, std::atoi(argv[++i]));
+    } else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) {
+      ++i;
+      phase = !std::strcmp(argv[i], "apply") ? kApply : !std::strcmp(argv[i], "remote") ? kRemote : kAll;
     } else if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
-      std::printf("usage: tandem-trace [--runs N] TRACE.json.gz...\n");
+      std::printf("usage: tandem-trace [--runs N] [--only apply|remote] TRACE.json.gz...\n");
       return 0;
     } else {
       files.push_back(argv[i]);
     }
   }
   if (files.empty()) {
-    std::fprintf(stderr, "usage: tandem-trace [--runs N] TRACE.json.gz...\n");
+    std::fprintf(stderr, "usage: tandem-trace [--runs N] [--only apply|remote] TRACE.json.gz...\n");
     return 1;
   }
   int status = 0;
-  for (const auto& f : files) status = std::max(status, Run(f, runs));
+  for (const auto& f : files) status = std::max(status, Run(f, runs, phase));
   return status;
 }

@@ -1,7 +1,6 @@
 #include "columns.h"
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "tandem.pb.h"
 #include "utf8.h"
@@ -29,7 +28,7 @@ uint32_t PeerList::Index(PeerId id) const {
   return static_cast<uint32_t>(std::lower_bound(ids_.begin(), ids_.end(), id) - ids_.begin());
 }
 
-Status CheckPeerTable(const std::vector<PeerId>& peers) {
+Status CheckPeerTable(std::span<const PeerId> peers) {
   for (size_t i = 1; i < peers.size(); ++i) {
     if (peers[i - 1] >= peers[i]) return Status::Corrupt("peer table is not strictly ascending");
   }
@@ -97,7 +96,7 @@ bool AddDelta(uint64_t base, int64_t delta, uint64_t* out) {
 
 // Reads origin (peer_plus_one, delta) relative to `counter`.
 Status ReadOrigin(uint32_t peer_plus_one, int64_t delta, uint64_t counter, PeerId self,
-                  const std::vector<PeerId>& peers, std::optional<OpId>* out) {
+                  std::span<const PeerId> peers, std::optional<OpId>* out) {
   if (peer_plus_one == 0) {
     out->reset();
     return Status::Ok();
@@ -114,7 +113,7 @@ Status ReadOrigin(uint32_t peer_plus_one, int64_t delta, uint64_t counter, PeerI
 
 }  // namespace
 
-Status DecodeRunColumns(const wire::RunColumns& in, const std::vector<PeerId>& peers, UpdateOps* out) {
+Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peers, UpdateOps* out) {
   const int n = in.peer_size();
   if (in.counter_size() != n || in.len_deleted_size() != n || in.left_peer_size() != n ||
       in.left_counter_size() != n || in.right_peer_size() != n || in.right_counter_size() != n) {
@@ -125,7 +124,7 @@ Status DecodeRunColumns(const wire::RunColumns& in, const std::vector<PeerId>& p
   if (!utf8::Validate(text, &counts)) return Status::Corrupt("insert text is not valid UTF-8");
   const size_t base = out->text.size();
   out->text.append(text);
-  std::unordered_map<uint32_t, uint64_t> prev_end;
+  std::vector<uint64_t> prev_end(peers.size(), 0);  // bounded by the message size
   size_t text_pos = 0;
   out->inserts.reserve(out->inserts.size() + n);
   for (int i = 0; i < n; ++i) {
@@ -138,6 +137,9 @@ Status DecodeRunColumns(const wire::RunColumns& in, const std::vector<PeerId>& p
     op.len = in.len_deleted(i) >> 1;
     op.deleted = in.len_deleted(i) & 1;
     if (op.len == 0) return Status::Corrupt("empty insert run");
+    // Peers cut runs at 2^32 - 1 items; longer ones would only serve to make
+    // a receiver allocate without bound.
+    if (op.len > UINT32_MAX) return Status::Corrupt("insert run longer than 2^32 - 1 items");
     if (op.len > kMaxCounter + 1 - op.id.counter) return Status::Corrupt("insert run overflows counters");
     prev = op.id.counter + op.len;
     Status s = ReadOrigin(in.left_peer(i), in.left_counter(i), op.id.counter, op.id.peer, peers, &op.left);
@@ -163,14 +165,14 @@ Status DecodeRunColumns(const wire::RunColumns& in, const std::vector<PeerId>& p
   return Status::Ok();
 }
 
-Status DecodeDeleteColumns(const wire::DeleteColumns& in, const std::vector<PeerId>& peers,
+Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId> peers,
                            UpdateOps* out) {
   const int n = in.peer_size();
   if (in.counter_size() != n || in.len_backward_size() != n || in.target_peer_size() != n ||
       in.target_counter_size() != n) {
     return Status::Corrupt("delete columns differ in length");
   }
-  std::unordered_map<uint32_t, uint64_t> prev_end;
+  std::vector<uint64_t> prev_end(peers.size(), 0);
   out->deletes.reserve(out->deletes.size() + n);
   for (int i = 0; i < n; ++i) {
     const uint32_t p = in.peer(i);
@@ -186,6 +188,7 @@ Status DecodeDeleteColumns(const wire::DeleteColumns& in, const std::vector<Peer
     op.len = in.len_backward(i) >> 1;
     op.backward = (in.len_backward(i) & 1) && op.len > 1;
     if (op.len == 0) return Status::Corrupt("empty delete run");
+    if (op.len > UINT32_MAX) return Status::Corrupt("delete run longer than 2^32 - 1 operations");
     if (op.len > kMaxCounter + 1 - op.id.counter) return Status::Corrupt("delete run overflows counters");
     prev = op.id.counter + op.len;
     if (!AddDelta(op.id.counter, in.target_counter(i), &op.target.counter)) {

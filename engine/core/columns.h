@@ -2,6 +2,7 @@
 // updates and snapshots (schema/tandem.proto, RunColumns / DeleteColumns).
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,11 +39,11 @@ void EncodeDeleteColumns(const std::vector<DeleteOp>& deletes, const PeerList& p
 
 // Reads and validates columns against the message's peer table `peers`
 // (already checked to be strictly ascending). Appends to `out`.
-Status DecodeRunColumns(const wire::RunColumns& in, const std::vector<PeerId>& peers,
+Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peers,
                         UpdateOps* out);
-Status DecodeDeleteColumns(const wire::DeleteColumns& in, const std::vector<PeerId>& peers,
+Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId> peers,
                            UpdateOps* out);
 // Checks that a message's peer table is strictly ascending.
-Status CheckPeerTable(const std::vector<PeerId>& peers);
+Status CheckPeerTable(std::span<const PeerId> peers);
 
 }  // namespace tandem

@@ -5,75 +5,124 @@
 namespace tandem {
 
 namespace {
+
+using Entry = IdIndex::Entry;
+
 // First entry whose end is past `counter`.
-std::vector<IdIndex::Entry>::const_iterator Upper(const std::vector<IdIndex::Entry>& v,
-                                                  uint64_t counter) {
-  return std::upper_bound(v.begin(), v.end(), counter,
-                          [](uint64_t c, const IdIndex::Entry& e) { return c < e.end; });
+std::vector<Entry>::const_iterator Upper(const std::vector<Entry>& v, uint64_t counter) {
+  return std::upper_bound(v.begin(), v.end(), counter, [](uint64_t c, const Entry& e) { return c < e.end; });
 }
+
+// Sets [start, end) -> leaf in one sorted vector: the entries it overlaps
+// are cut, and it merges with neighbours that touch it and share its leaf.
+void SetFlat(std::vector<Entry>& v, uint64_t start, uint64_t end, RunLeaf* leaf) {
+  size_t first = Upper(v, start) - v.begin();
+  size_t last = first;
+  while (last < v.size() && v[last].start < end) ++last;
+  Entry repl[3];
+  int n = 0;
+  if (first < last && v[first].start < start) repl[n++] = Entry{v[first].start, start, v[first].leaf};
+  repl[n++] = Entry{start, end, leaf};
+  if (first < last && v[last - 1].end > end) repl[n++] = Entry{end, v[last - 1].end, v[last - 1].leaf};
+  if (first > 0 && v[first - 1].end == repl[0].start && v[first - 1].leaf == repl[0].leaf) {
+    --first;
+    repl[0].start = v[first].start;
+  }
+  if (last < v.size() && v[last].start == repl[n - 1].end && v[last].leaf == repl[n - 1].leaf) {
+    repl[n - 1].end = v[last].end;
+    ++last;
+  }
+  const size_t old_count = last - first;
+  if (old_count >= static_cast<size_t>(n)) {
+    std::copy(repl, repl + n, v.begin() + first);
+    v.erase(v.begin() + first + n, v.begin() + last);
+  } else {
+    std::copy(repl, repl + old_count, v.begin() + first);
+    v.insert(v.begin() + last, repl + old_count, repl + n);
+  }
+}
+
 }  // namespace
+
+size_t IdIndex::BucketOf(const std::vector<Bucket>& buckets, uint64_t counter) {
+  return std::upper_bound(buckets.begin(), buckets.end(), counter,
+                          [](uint64_t c, const Bucket& b) { return c < b.back().end; }) -
+         buckets.begin();
+}
 
 RunLeaf* IdIndex::Find(PeerIndex peer, uint64_t counter) const {
   if (peer >= peers_.size()) return nullptr;
-  const auto& v = peers_[peer];
-  if (!v.empty() && counter >= v.back().start) {
-    return counter < v.back().end ? v.back().leaf : nullptr;  // hot: the newest entry
-  }
-  auto it = Upper(v, counter);
-  return (it != v.end() && it->start <= counter) ? it->leaf : nullptr;
+  const auto& buckets = peers_[peer];
+  if (buckets.empty()) return nullptr;
+  const Entry& newest = buckets.back().back();
+  if (counter >= newest.start) return counter < newest.end ? newest.leaf : nullptr;  // hot path
+  size_t b = BucketOf(buckets, counter);
+  if (b == buckets.size()) return nullptr;
+  auto it = Upper(buckets[b], counter);
+  return (it != buckets[b].end() && it->start <= counter) ? it->leaf : nullptr;
 }
 
 uint64_t IdIndex::NextItem(PeerIndex peer, uint64_t counter) const {
   if (peer >= peers_.size()) return UINT64_MAX;
-  const auto& v = peers_[peer];
-  auto it = Upper(v, counter);
-  if (it == v.end()) return UINT64_MAX;
-  return std::max(it->start, counter);
+  const auto& buckets = peers_[peer];
+  size_t b = BucketOf(buckets, counter);
+  if (b == buckets.size()) return UINT64_MAX;
+  return std::max(Upper(buckets[b], counter)->start, counter);
 }
 
 void IdIndex::Set(PeerIndex peer, uint64_t start, uint64_t len, RunLeaf* leaf) {
   if (peer >= peers_.size()) peers_.resize(peer + 1);
-  auto& v = peers_[peer];
+  auto& buckets = peers_[peer];
   const uint64_t end = start + len;
-  if (v.empty() || start >= v.back().end) {
-    if (!v.empty() && v.back().end == start && v.back().leaf == leaf) {
-      v.back().end = end;
-    } else {
-      v.push_back(Entry{start, end, leaf});
+  if (buckets.empty() || start >= buckets.back().back().end) {
+    // New counters: extend the newest entry or append one.
+    if (!buckets.empty()) {
+      Entry& last = buckets.back().back();
+      if (last.end == start && last.leaf == leaf) {
+        last.end = end;
+        return;
+      }
+    }
+    if (buckets.empty() || buckets.back().size() >= kBucket) buckets.emplace_back();
+    buckets.back().push_back(Entry{start, end, leaf});
+    return;
+  }
+  size_t b0 = BucketOf(buckets, start);
+  size_t b1 = b0;
+  while (b1 + 1 < buckets.size() && buckets[b1 + 1].front().start < end) ++b1;
+  if (b0 == b1) {
+    // Within one bucket (the usual case): edit it, halve it if it overflows.
+    // Touching entries in neighbouring buckets are left unmerged; that costs
+    // an entry, never correctness.
+    Bucket& bucket = buckets[b0];
+    SetFlat(bucket, start, end, leaf);
+    if (bucket.size() > kBucket) {
+      Bucket upper;
+      upper.assign(bucket.begin() + bucket.size() / 2, bucket.end());
+      bucket.resize(bucket.size() / 2);
+      buckets.insert(buckets.begin() + b0 + 1, std::move(upper));
     }
     return;
   }
-  // General case: cut the entries overlapping [start, end) and put one entry
-  // in their place, merged with equal-leaf neighbours that touch it.
-  size_t first = Upper(v, start) - v.begin();
-  size_t last = first;
-  while (last < v.size() && v[last].start < end) ++last;
-  Entry replacement[3];
-  int n = 0;
-  if (first < last && v[first].start < start) replacement[n++] = Entry{v[first].start, start, v[first].leaf};
-  replacement[n++] = Entry{start, end, leaf};
-  if (first < last && v[last - 1].end > end) replacement[n++] = Entry{end, v[last - 1].end, v[last - 1].leaf};
-  // Merge with untouched neighbours.
-  if (first > 0 && v[first - 1].end == replacement[0].start && v[first - 1].leaf == replacement[0].leaf) {
-    --first;
-    replacement[0].start = v[first].start;
+  // The range spans buckets: edit them as one vector and re-cut it.
+  std::vector<Entry> flat;
+  for (size_t b = b0; b <= b1; ++b) flat.insert(flat.end(), buckets[b].begin(), buckets[b].end());
+  SetFlat(flat, start, end, leaf);
+  std::vector<Bucket> cut;
+  for (size_t i = 0; i < flat.size(); i += kBucket / 2) {
+    Bucket piece;
+    piece.assign(flat.begin() + i, flat.begin() + std::min(flat.size(), i + kBucket / 2));
+    cut.push_back(std::move(piece));
   }
-  if (last < v.size() && v[last].start == replacement[n - 1].end && v[last].leaf == replacement[n - 1].leaf) {
-    replacement[n - 1].end = v[last].end;
-    ++last;
-  }
-  size_t old_count = last - first;
-  if (old_count >= static_cast<size_t>(n)) {
-    std::copy(replacement, replacement + n, v.begin() + first);
-    v.erase(v.begin() + first + n, v.begin() + last);
-  } else {
-    std::copy(replacement, replacement + old_count, v.begin() + first);
-    v.insert(v.begin() + last, replacement + old_count, replacement + n);
-  }
+  buckets.erase(buckets.begin() + b0, buckets.begin() + b1 + 1);
+  buckets.insert(buckets.begin() + b0, std::make_move_iterator(cut.begin()), std::make_move_iterator(cut.end()));
 }
 
 void IdIndex::Load(std::vector<std::vector<Entry>> entries) {
-  for (auto& v : entries) {
+  peers_.clear();
+  peers_.resize(entries.size());
+  for (size_t p = 0; p < entries.size(); ++p) {
+    auto& v = entries[p];
     std::sort(v.begin(), v.end(), [](const Entry& a, const Entry& b) { return a.start < b.start; });
     size_t out = 0;
     for (size_t i = 0; i < v.size(); ++i) {
@@ -83,15 +132,27 @@ void IdIndex::Load(std::vector<std::vector<Entry>> entries) {
         v[out++] = v[i];
       }
     }
-    v.resize(out);
-    v.shrink_to_fit();
+    for (size_t i = 0; i < out; i += kBucket / 2 + kBucket / 4) {
+      const size_t n = std::min(out - i, kBucket / 2 + kBucket / 4);
+      peers_[p].emplace_back(v.begin() + i, v.begin() + i + n);
+    }
   }
-  peers_ = std::move(entries);
+}
+
+std::vector<Entry> IdIndex::Entries(PeerIndex peer) const {
+  std::vector<Entry> out;
+  if (peer < peers_.size()) {
+    for (const Bucket& b : peers_[peer]) out.insert(out.end(), b.begin(), b.end());
+  }
+  return out;
 }
 
 uint64_t IdIndex::MemoryUsage() const {
-  uint64_t total = peers_.capacity() * sizeof(std::vector<Entry>);
-  for (const auto& v : peers_) total += v.capacity() * sizeof(Entry);
+  uint64_t total = peers_.capacity() * sizeof(std::vector<Bucket>);
+  for (const auto& buckets : peers_) {
+    total += buckets.capacity() * sizeof(Bucket);
+    for (const Bucket& b : buckets) total += b.capacity() * sizeof(Entry);
+  }
   return total;
 }
 

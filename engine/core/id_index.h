@@ -5,11 +5,13 @@
 // ranges of counters per peer, so a peer typing forward into one leaf costs
 // one entry however many characters it types.
 //
-// Entries live in one sorted vector per peer. Appending (new counters, the
-// common case) is amortised O(1); re-pointing a range after a leaf split is a
-// binary search plus, when a range must be cut, a vector insert.
+// Each peer's entries are sorted and kept in buckets of at most kBucket, so
+// that re-pointing a range after a leaf split (which may cut an entry in
+// three) moves a bucket's worth of entries, not the whole index. Appending
+// new counters, the common case, is amortised O(1).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -26,6 +28,8 @@ class IdIndex {
     uint64_t end;  // exclusive
     RunLeaf* leaf;
   };
+  static constexpr size_t kBucket = 64;
+  using Bucket = std::vector<Entry>;
 
   // The leaf holding item (peer, counter), or nullptr.
   RunLeaf* Find(PeerIndex peer, uint64_t counter) const;
@@ -38,10 +42,15 @@ class IdIndex {
   void Load(std::vector<std::vector<Entry>> entries);
   void Clear() { peers_.clear(); }
   uint64_t MemoryUsage() const;
-  const std::vector<std::vector<Entry>>& peers() const { return peers_; }
+  // All entries of `peer` in order (for checks).
+  std::vector<Entry> Entries(PeerIndex peer) const;
 
  private:
-  std::vector<std::vector<Entry>> peers_;  // by peer index
+
+  // The first bucket whose last entry ends after `counter`, or buckets.size().
+  static size_t BucketOf(const std::vector<Bucket>& buckets, uint64_t counter);
+
+  std::vector<std::vector<Bucket>> peers_;  // by peer index; buckets never empty
 };
 
 }  // namespace tandem

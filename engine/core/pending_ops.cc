@@ -4,6 +4,7 @@ namespace tandem {
 
 void PendingOps::Add(PendingOp op, OpId waiting_for) {
   if (!keys_.emplace(op.id(), op.len(), op.is_insert).second) return;
+  ops_ += op.len();
   waiting_.emplace(waiting_for, std::move(op));
 }
 
@@ -11,6 +12,7 @@ void PendingOps::TakeReady(PeerId peer, uint64_t next, std::vector<PendingOp>* o
   auto it = waiting_.lower_bound(OpId{peer, 0});
   while (it != waiting_.end() && it->first.peer == peer && it->first.counter < next) {
     keys_.erase(Key{it->second.id(), it->second.len(), it->second.is_insert});
+    ops_ -= it->second.len();
     out->push_back(std::move(it->second));
     it = waiting_.erase(it);
   }

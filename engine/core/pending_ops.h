@@ -34,7 +34,10 @@ class PendingOps {
   void Add(PendingOp op, OpId waiting_for);
   // Moves into `out` every operation waiting for an id of `peer` below `next`.
   void TakeReady(PeerId peer, uint64_t next, std::vector<PendingOp>* out);
+  // Rows (operation runs) pending; the unit of TextLimits::max_pending_ops.
   uint64_t size() const { return waiting_.size(); }
+  // Operations (items) pending, whatever the rows they came in.
+  uint64_t ops() const { return ops_; }
   bool empty() const { return waiting_.empty(); }
   // Every pending operation, appended to `out` (text copied into out->text).
   void Collect(UpdateOps* out) const;
@@ -44,6 +47,7 @@ class PendingOps {
   using Key = std::tuple<OpId, uint64_t, bool>;  // id, len, is_insert
   std::multimap<OpId, PendingOp> waiting_;
   std::set<Key> keys_;
+  uint64_t ops_ = 0;
 };
 
 }  // namespace tandem

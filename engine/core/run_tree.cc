@@ -86,22 +86,34 @@ void RunTree::FreeAll() {
   }
   root_ = nullptr;
   first_ = nullptr;
+  hint_leaf_ = nullptr;
 }
 
 RunTree::Loc RunTree::FindChar(uint64_t c) const {
-  const void* node = root_;
-  bool leaf = root_is_leaf_;
-  while (!leaf) {
-    auto* in = static_cast<const RunInternal*>(node);
-    uint32_t i = 0;
-    for (; i + 1 < in->count; ++i) {
-      if (c < in->metrics[i].chars) break;
-      c -= in->metrics[i].chars;
+  const RunLeaf* found;
+  if (hint_leaf_ && c >= hint_before_.chars && c - hint_before_.chars < hint_leaf_->sum.chars) {
+    found = hint_leaf_;
+    c -= hint_before_.chars;
+  } else {
+    const void* node = root_;
+    bool leaf = root_is_leaf_;
+    Metrics before;
+    while (!leaf) {
+      auto* in = static_cast<const RunInternal*>(node);
+      uint32_t i = 0;
+      for (; i + 1 < in->count; ++i) {
+        if (c < in->metrics[i].chars) break;
+        c -= in->metrics[i].chars;
+        before += in->metrics[i];
+      }
+      leaf = in->leaf_children;
+      node = in->children[i];
     }
-    leaf = in->leaf_children;
-    node = in->children[i];
+    found = static_cast<const RunLeaf*>(node);
+    hint_leaf_ = found;
+    hint_before_ = before;
   }
-  auto* l = const_cast<RunLeaf*>(static_cast<const RunLeaf*>(node));
+  auto* l = const_cast<RunLeaf*>(found);
   for (uint32_t i = 0; i < l->count; ++i) {
     const Run& r = l->runs[i];
     if (r.deleted()) continue;
@@ -202,11 +214,14 @@ RunTree::Loc RunTree::FindId(PeerIndex peer, uint64_t counter) const {
 }
 
 Metrics RunTree::MetricsBefore(const RunLeaf* leaf) const {
+  if (leaf == hint_leaf_) return hint_before_;
   Metrics m;
   const void* child = leaf;
   for (const RunInternal* p = leaf->parent; p; child = p, p = p->parent) {
     for (uint32_t i = 0; p->children[i] != child; ++i) m += p->metrics[i];
   }
+  hint_leaf_ = leaf;
+  hint_before_ = m;
   return m;
 }
 
@@ -234,6 +249,8 @@ RunTree::Loc RunTree::Normalize(Loc loc) const {
 }
 
 void RunTree::AddMetrics(RunLeaf* leaf, const Metrics& delta) {
+  DropHintUnless(leaf);
+  leaf->sum += delta;
   const void* child = leaf;
   for (RunInternal* p = leaf->parent; p; child = p, p = p->parent) {
     p->metrics[ChildIndex(p, child)] += delta;
@@ -242,11 +259,7 @@ void RunTree::AddMetrics(RunLeaf* leaf, const Metrics& delta) {
 }
 
 void RunTree::SetLeafMetrics(RunLeaf* leaf, const Metrics& m) {
-  if (!leaf->parent) {
-    total_ = m;
-    return;
-  }
-  AddMetrics(leaf, m - leaf->parent->metrics[ChildIndex(leaf->parent, leaf)]);
+  AddMetrics(leaf, m - leaf->sum);
 }
 
 void RunTree::InsertChild(RunInternal* parent, void* after, void* child, const Metrics& m,
@@ -304,32 +317,26 @@ void RunTree::InsertChild(RunInternal* parent, void* after, void* child, const M
 }
 
 RunTree::Loc RunTree::Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const Run* repl,
-                             uint32_t n, std::string_view content, uint32_t focus) {
-  const size_t text_from = leaf->TextOffset(idx);
-  size_t text_len = 0;
+                             uint32_t n, const TextEdit& edit, uint32_t focus) {
   Metrics old_m, new_m;
-  for (uint32_t i = idx; i < idx + remove; ++i) {
-    text_len += leaf->runs[i].bytes;
-    old_m += Metrics::Of(leaf->runs[i]);
-  }
+  for (uint32_t i = idx; i < idx + remove; ++i) old_m += Metrics::Of(leaf->runs[i]);
   for (uint32_t i = 0; i < n; ++i) new_m += Metrics::Of(repl[i]);
+  if (edit.erase) leaf->text.erase(edit.pos, edit.erase);
+  if (!edit.insert.empty()) leaf->text.insert(edit.pos, edit.insert);
   const uint32_t new_count = leaf->count - remove + n;
   if (new_count <= kLeafCap) {
     std::memmove(&leaf->runs[idx + n], &leaf->runs[idx + remove],
                  (leaf->count - idx - remove) * sizeof(Run));
     std::copy(repl, repl + n, &leaf->runs[idx]);
     leaf->count = new_count;
-    leaf->text.replace(text_from, text_len, content);
     AddMetrics(leaf, new_m - old_m);
     return Loc{leaf, idx + focus, 0};
   }
-  // Overflow: lay the result out in a scratch array, then split it in two.
+  // Overflow: lay the runs out in a scratch array, then split them in two.
   Run all[kLeafCap + 4];
   std::copy(leaf->runs, leaf->runs + idx, all);
   std::copy(repl, repl + n, all + idx);
   std::copy(leaf->runs + idx + remove, leaf->runs + leaf->count, all + idx + n);
-  std::string text = leaf->text;
-  text.replace(text_from, text_len, content);
 
   const uint32_t left_n = new_count / 2;
   auto* right = new RunLeaf();
@@ -340,9 +347,8 @@ RunTree::Loc RunTree::Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const
   leaf->count = left_n;
   std::copy(all + left_n, all + new_count, right->runs);
   right->count = new_count - left_n;
-  leaf->text.assign(text, 0, left_bytes);
-  right->text.assign(text, left_bytes, std::string::npos);
-  leaf->text.shrink_to_fit();
+  right->text.assign(leaf->text, left_bytes, std::string::npos);
+  leaf->text.resize(left_bytes);
 
   right->next = leaf->next;
   right->prev = leaf;
@@ -352,8 +358,9 @@ RunTree::Loc RunTree::Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const
     const Run& r = right->runs[i];
     index_.Set(r.peer, r.counter, r.len, right);
   }
+  right->sum = right->Sum();
   SetLeafMetrics(leaf, leaf->Sum());
-  InsertChild(leaf->parent, leaf, right, right->Sum(), true);
+  InsertChild(leaf->parent, leaf, right, right->sum, true);
   const uint32_t k = idx + focus;
   return k < left_n ? Loc{leaf, k, 0} : Loc{right, k - left_n, 0};
 }
@@ -362,17 +369,11 @@ RunTree::Loc RunTree::Insert(Loc at, const Run& run, std::string_view content) {
   RunLeaf* leaf = at.leaf;
   if (at.off > 0) {
     // Inside a run: replace it by head, new run, tail.
-    const Run& old = leaf->runs[at.idx];
-    std::string_view old_content = leaf->Content(at.idx);
+    const size_t run_text = leaf->TextOffset(at.idx);
     Run parts[3];
-    SplitRun(old, old_content, at.off, &parts[0], &parts[2]);
+    SplitRun(leaf->runs[at.idx], leaf->Content(at.idx), at.off, &parts[0], &parts[2]);
     parts[1] = run;
-    std::string joined;
-    joined.reserve(old_content.size() + content.size());
-    joined.append(old_content.substr(0, parts[0].bytes));
-    joined.append(content);
-    joined.append(old_content.substr(parts[0].bytes));
-    Loc loc = Splice(leaf, at.idx, 1, parts, 3, joined, 1);
+    Loc loc = Splice(leaf, at.idx, 1, parts, 3, TextEdit{run_text + parts[0].bytes, 0, content}, 1);
     index_.Set(run.peer, run.counter, run.len, loc.leaf);
     return loc;
   }
@@ -380,7 +381,7 @@ RunTree::Loc RunTree::Insert(Loc at, const Run& run, std::string_view content) {
     // Typing forward: the new items extend the previous run in place.
     Run& prev = leaf->runs[at.idx - 1];
     const uint32_t old_len = prev.len;
-    leaf->text.insert(leaf->TextOffset(at.idx), content);
+    if (!content.empty()) leaf->text.insert(leaf->TextOffset(at.idx), content);
     prev.len += run.len;
     prev.bytes += run.bytes;
     prev.utf16 += run.utf16;
@@ -388,7 +389,7 @@ RunTree::Loc RunTree::Insert(Loc at, const Run& run, std::string_view content) {
     index_.Set(run.peer, run.counter, run.len, leaf);
     return Loc{leaf, at.idx - 1, old_len};
   }
-  Loc loc = Splice(leaf, at.idx, 0, &run, 1, content, 0);
+  Loc loc = Splice(leaf, at.idx, 0, &run, 1, TextEdit{leaf->TextOffset(at.idx), 0, content}, 0);
   index_.Set(run.peer, run.counter, run.len, loc.leaf);
   return loc;
 }
@@ -397,32 +398,28 @@ bool RunTree::MarkDeleted(Loc at, uint32_t n) {
   RunLeaf* leaf = at.leaf;
   const Run& r = leaf->runs[at.idx];
   if (r.deleted() || n == 0) return false;
-  std::string_view content = leaf->Content(at.idx);
+  const size_t run_text = leaf->TextOffset(at.idx);
+  std::string_view content = std::string_view(leaf->text).substr(run_text, r.bytes);
+  // Split into [head][deleted middle][tail]; the middle's bytes leave the text.
   Run parts[3];
-  uint32_t k = 0, focus = 0;
-  std::string kept;
+  uint32_t k = 0;
   Run rest = r;
-  std::string_view rest_content = content;
+  size_t head_bytes = 0;
   if (at.off > 0) {
-    Run head;
-    SplitRun(r, content, at.off, &head, &rest);
-    parts[k++] = head;
-    kept.append(content.substr(0, head.bytes));
-    rest_content = content.substr(head.bytes);
+    SplitRun(r, content, at.off, &parts[k++], &rest);
+    head_bytes = parts[0].bytes;
   }
-  focus = k;
-  Run mid = rest, tail;
-  bool has_tail = n < rest.len;
-  if (has_tail) SplitRun(rest, rest_content, n, &mid, &tail);
-  const uint32_t mid_bytes = mid.bytes;
+  const uint32_t focus = k;
+  Run mid = rest;
+  if (n < rest.len) {
+    SplitRun(rest, content.substr(head_bytes), n, &mid, &parts[k + 1]);
+  }
+  const size_t mid_bytes = mid.bytes;
   mid.bytes = 0;
   mid.utf16 = 0;
   parts[k++] = mid;
-  if (has_tail) {
-    parts[k++] = tail;
-    kept.append(rest_content.substr(mid_bytes));
-  }
-  Loc loc = Splice(leaf, at.idx, 1, parts, k, kept, focus);
+  if (n < rest.len) ++k;
+  Loc loc = Splice(leaf, at.idx, 1, parts, k, TextEdit{run_text + head_bytes, mid_bytes, {}}, focus);
   TryMergeAround(loc.leaf, loc.idx);
   return true;
 }
@@ -473,7 +470,8 @@ void RunTree::Load(const std::vector<Run>& runs, std::string_view text) {
     if (prev) prev->next = leaf;
     prev = leaf;
     level.push_back(leaf);
-    sums.push_back(leaf->Sum());
+    leaf->sum = leaf->Sum();
+    sums.push_back(leaf->sum);
   }
   first_ = static_cast<RunLeaf*>(level.front());
   bool leaf_level = true;
@@ -546,6 +544,7 @@ Status RunTree::Check() const {
       }
     }
     if (bytes != l->text.size()) return Fail("leaf text size");
+    if (!(l->sum == l->Sum())) return Fail("leaf sum");
     sum += l->Sum();
   }
   if (leaves != leaves_) return Fail("leaf count");

@@ -36,6 +36,7 @@ struct RunLeaf {
   RunLeaf* prev = nullptr;
   RunLeaf* next = nullptr;
   uint32_t count = 0;
+  Metrics sum;       // of this leaf's runs
   Run runs[kLeafCap];
   std::string text;  // content of the visible runs, in order
 
@@ -122,11 +123,18 @@ class RunTree {
   Status Check() const;
 
  private:
-  // Replaces `remove` runs at `idx` of `leaf` by `n` new runs whose content
-  // is `content` (replacing the removed runs' content). Splits the leaf when
-  // it overflows. Returns the location of new run `focus`.
+  // An edit of a leaf's text: erase `erase` bytes at `pos`, then insert
+  // `insert` there.
+  struct TextEdit {
+    size_t pos = 0;
+    size_t erase = 0;
+    std::string_view insert;
+  };
+  // Replaces `remove` runs at `idx` of `leaf` by `n` new runs and applies
+  // `edit` to the leaf's text. Splits the leaf when it overflows. Returns the
+  // location of new run `focus`.
   Loc Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const Run* repl, uint32_t n,
-             std::string_view content, uint32_t focus);
+             const TextEdit& edit, uint32_t focus);
   void AddMetrics(RunLeaf* leaf, const Metrics& delta);
   void SetLeafMetrics(RunLeaf* leaf, const Metrics& m);
   void InsertChild(RunInternal* parent, void* after, void* child, const Metrics& m,
@@ -134,7 +142,15 @@ class RunTree {
   void SplitRunAt(RunLeaf* leaf, uint32_t idx, uint32_t off);
   void TryMergeAround(RunLeaf* leaf, uint32_t idx);
   void FreeAll();
+  // The hint remembers the sums before one leaf (the last one searched), so
+  // that edits near the previous one, typing above all, skip the descent.
+  // Any change of sums in another leaf drops it.
+  void DropHintUnless(const RunLeaf* leaf) const {
+    if (leaf != hint_leaf_) hint_leaf_ = nullptr;
+  }
 
+  mutable const RunLeaf* hint_leaf_ = nullptr;
+  mutable Metrics hint_before_;
   void* root_;
   bool root_is_leaf_ = true;
   RunLeaf* first_;

@@ -16,62 +16,73 @@ uint64_t Sequence::ItemsInLeafBefore(RunTree::Loc loc) {
   return n;
 }
 
-Run Sequence::MakeRun(PeerIndex peer, uint64_t counter, uint32_t len, const Origins& o,
-                      uint32_t bytes, uint32_t utf16) {
+Run Sequence::MakeRun(const InsertOp& op, uint32_t bytes, uint32_t utf16) {
   Run r;
-  r.peer = peer;
-  r.counter = counter;
-  r.len = len;
-  r.bytes = bytes;
-  r.utf16 = utf16;
-  if (o.left) {
-    r.left_peer = peers_.Intern(o.left->peer) + 1;
-    r.left_counter = o.left->counter;
+  r.peer = peers_.Intern(op.id.peer);
+  r.counter = op.id.counter;
+  r.len = static_cast<uint32_t>(op.len);
+  r.bytes = op.deleted ? 0 : bytes;
+  r.utf16 = op.deleted ? 0 : utf16;
+  if (op.left) {
+    r.left_peer = peers_.Intern(op.left->peer) + 1;
+    r.left_counter = op.left->counter;
   }
-  if (o.right) {
-    r.right_peer = peers_.Intern(o.right->peer) + 1;
-    r.right_counter = o.right->counter;
+  if (op.right) {
+    r.right_peer = peers_.Intern(op.right->peer) + 1;
+    r.right_counter = op.right->counter;
   }
   return r;
 }
 
-Sequence::Origins Sequence::InsertLocal(uint64_t index, PeerIndex peer, uint64_t counter,
-                                        std::string_view text, const utf8::Counts& counts) {
-  Origins o;
+void Sequence::InsertLocal(uint64_t index, PeerIndex peer, uint64_t counter, std::string_view text,
+                           const utf8::Counts& counts) {
+  Run run;
+  run.peer = peer;
+  run.counter = counter;
+  run.len = static_cast<uint32_t>(counts.code_points);
+  run.bytes = static_cast<uint32_t>(text.size());
+  run.utf16 = static_cast<uint32_t>(counts.utf16);
+  // Left origin: the visible item before the cursor; right origin: whatever
+  // item (tombstones included) follows it.
   RunTree::Loc at{tree_.first_leaf(), 0, 0};
   if (index > 0) {
     RunTree::Loc left = tree_.FindChar(index - 1);
-    o.left = IdAt(left);
+    run.left_peer = left.run().peer + 1;
+    run.left_counter = left.run().counter + left.off;
     at = left;
     if (++at.off == left.run().len) at = RunTree::Loc{left.leaf, left.idx + 1, 0};
   }
   RunTree::Loc next = tree_.Normalize(at);
-  if (next.leaf) o.right = IdAt(next);
-  Run run = MakeRun(peer, counter, static_cast<uint32_t>(counts.code_points), o,
-                    static_cast<uint32_t>(text.size()), static_cast<uint32_t>(counts.utf16));
+  if (next.leaf) {
+    run.right_peer = next.run().peer + 1;
+    run.right_counter = next.run().counter + next.off;
+  }
   tree_.Insert(at, run, text);
-  return o;
 }
 
-void Sequence::DeleteLocal(uint64_t index, uint64_t count,
-                           const std::function<void(OpId, uint32_t)>& f) {
+const std::vector<Sequence::IdRange>& Sequence::DeleteLocal(uint64_t index, uint64_t count) {
+  deleted_.clear();
   while (count > 0) {
     RunTree::Loc loc = tree_.FindChar(index);
     const Run& r = loc.run();
-    uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(count, r.len - loc.off));
-    OpId target = IdAt(loc);
+    const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(count, r.len - loc.off));
+    deleted_.push_back(IdRange{r.peer, r.counter + loc.off, n});
     tree_.MarkDeleted(loc, n);
-    f(target, n);
     count -= n;
   }
+  return deleted_;
+}
+
+bool Sequence::OriginsInOrder(const InsertOp& op) const {
+  if (!op.left || !op.right) return true;
+  if (*op.left == *op.right) return false;
+  RunTree::Loc l = Find(*op.left), r = Find(*op.right);
+  return !l.leaf || !r.leaf || ItemPos(l) < ItemPos(r);
 }
 
 uint64_t Sequence::Integrate(const InsertOp& op, std::string_view content, uint32_t utf16,
                              bool want_index) {
-  Origins o{op.left, op.right};
-  const PeerIndex peer = peers_.Intern(op.id.peer);
-  Run run = MakeRun(peer, op.id.counter, static_cast<uint32_t>(op.len), o,
-                    op.deleted ? 0 : static_cast<uint32_t>(content.size()), op.deleted ? 0 : utf16);
+  Run run = MakeRun(op, static_cast<uint32_t>(content.size()), utf16);
 
   // Where the scan starts: right after the left origin.
   RunTree::Loc start{tree_.first_leaf(), 0, 0};
@@ -142,7 +153,7 @@ uint64_t Sequence::Integrate(const InsertOp& op, std::string_view content, uint3
 }
 
 void Sequence::DeleteRange(PeerId peer_id, uint64_t low, uint64_t len, bool want_index,
-                           const std::function<void(uint64_t, uint64_t)>& f) {
+                           std::vector<CharRange>* deleted) {
   PeerIndex peer;
   if (!peers_.Find(peer_id, &peer)) return;
   const uint64_t end = low + len;
@@ -159,7 +170,7 @@ void Sequence::DeleteRange(PeerId peer_id, uint64_t low, uint64_t len, bool want
     if (!r.deleted()) {
       uint64_t index = want_index ? tree_.MetricsBefore(loc).chars : 0;
       tree_.MarkDeleted(loc, n);
-      f(index, n);
+      deleted->push_back(CharRange{index, n});
     }
     c += n;
   }

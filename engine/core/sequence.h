@@ -20,7 +20,7 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <vector>
 #include <optional>
 #include <string_view>
 
@@ -39,27 +39,40 @@ class Sequence {
   RunTree& tree() { return tree_; }
   const RunTree& tree() const { return tree_; }
 
-  struct Origins {
-    std::optional<OpId> left, right;
-  };
   // Inserts `text` (valid UTF-8 with `counts`) at visible code point `index`
-  // (<= size().chars) as items (peer, counter...). Returns the origins used.
-  Origins InsertLocal(uint64_t index, PeerIndex peer, uint64_t counter, std::string_view text,
-                      const utf8::Counts& counts);
+  // (<= size().chars) as items (peer, counter...).
+  void InsertLocal(uint64_t index, PeerIndex peer, uint64_t counter, std::string_view text,
+                   const utf8::Counts& counts);
+  // A stretch of consecutive item ids.
+  struct IdRange {
+    PeerIndex peer;
+    uint64_t counter;
+    uint32_t len;
+  };
   // Deletes `count` visible code points at `index` (index + count <=
-  // size().chars), calling `f(target, n)` for each run of deleted ids.
-  void DeleteLocal(uint64_t index, uint64_t count, const std::function<void(OpId, uint32_t)>& f);
+  // size().chars). Returns the ids deleted, in order; the vector is reused
+  // by the next call.
+  const std::vector<IdRange>& DeleteLocal(uint64_t index, uint64_t count);
 
   // Integrates a remote insert (len <= UINT32_MAX) whose origins this
   // sequence has (an origin that names no item counts as document start /
   // end: every replica decides that the same way). Returns the visible code
   // point index of the new content when `want_index`, else 0.
   uint64_t Integrate(const InsertOp& op, std::string_view content, uint32_t utf16, bool want_index);
+  // A stretch of deleted visible code points.
+  struct CharRange {
+    uint64_t index;  // 0 unless asked for
+    uint64_t len;
+  };
   // Deletes the items with counters [low, low + len) of `peer` (ids that are
-  // not items or already deleted are skipped), calling `f(index, n)` with the
-  // visible index of each newly deleted stretch (index 0 unless want_index).
+  // not items or already deleted are skipped); appends to *deleted each newly
+  // deleted stretch, with its visible index if `want_index`.
   void DeleteRange(PeerId peer, uint64_t low, uint64_t len, bool want_index,
-                   const std::function<void(uint64_t, uint64_t)>& f);
+                   std::vector<CharRange>* deleted);
+
+  // False when both origins are items here and the right one does not come
+  // after the left one: no honest peer can produce such an insert.
+  bool OriginsInOrder(const InsertOp& op) const;
 
   // The item's id at a location.
   OpId IdAt(RunTree::Loc loc) const {
@@ -70,11 +83,11 @@ class Sequence {
   RunTree::Loc Find(const OpId& id) const;
   uint64_t ItemPos(RunTree::Loc loc) const { return tree_.MetricsBefore(loc.leaf).items + ItemsInLeafBefore(loc); }
   static uint64_t ItemsInLeafBefore(RunTree::Loc loc);
-  Run MakeRun(PeerIndex peer, uint64_t counter, uint32_t len, const Origins& o, uint32_t bytes,
-              uint32_t utf16);
+  Run MakeRun(const InsertOp& op, uint32_t bytes, uint32_t utf16);
 
   PeerTable peers_;
   RunTree tree_;
+  std::vector<IdRange> deleted_;  // DeleteLocal's result, reused
 };
 
 }  // namespace tandem

@@ -82,7 +82,7 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
     return Status::Unsupported("snapshot format version " + std::to_string(msg.format_version()));
   }
   std::vector<PeerId> peers(msg.peers().begin(), msg.peers().end());
-  Status s = CheckPeerTable(peers);
+  Status s = CheckPeerTable(std::span<const PeerId>(peers));
   if (!s.ok()) return s;
   UpdateOps ops;
   s = DecodeRunColumns(msg.runs(), peers, &ops);

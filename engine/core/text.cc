@@ -37,7 +37,7 @@ Status Text::ConvertIndex(uint64_t index, IndexUnit from, IndexUnit to, uint64_t
   return Status::Ok();
 }
 
-uint64_t Text::pending_ops() const { return pending_->size(); }
+uint64_t Text::pending_ops() const { return pending_->ops(); }
 
 void Text::SetObserver(std::function<void(const TextChange&)> observer) {
   observer_ = std::move(observer);
@@ -53,6 +53,11 @@ void Text::EmitChange(bool local) {
 }
 
 // ---- Local edits
+
+uint32_t Text::SelfIndex() {
+  if (self_index_ == UINT32_MAX) self_index_ = seq_->peers().Intern(peer_);
+  return self_index_;
+}
 
 Status Text::BeginTransaction() {
   if (in_txn_) return Status::InvalidArgument("a transaction is already open");
@@ -134,8 +139,7 @@ Status Text::Insert(uint64_t index, std::string_view text, IndexUnit unit) {
   if (counter + counts.code_points > kMaxCounter) return Status::LimitExceeded("peer counter space exhausted");
   const bool implicit = !in_txn_;
   if (implicit) BeginTransaction();
-  const PeerIndex self = seq_->peers().Intern(peer_);
-  seq_->InsertLocal(at, self, counter, text, counts);
+  seq_->InsertLocal(at, SelfIndex(), counter, text, counts);
   version_.set(peer_, counter + counts.code_points);
   if (observer_) delta_.Insert(at, text, counts.code_points);
   if (implicit) CommitTransaction(nullptr);
@@ -153,12 +157,12 @@ Status Text::Delete(uint64_t index, uint64_t count, IndexUnit unit) {
   if (to == from) return Status::Ok();
   const bool implicit = !in_txn_;
   if (implicit) BeginTransaction();
-  const PeerIndex self = seq_->peers().Intern(peer_);
+  const PeerIndex self = SelfIndex();
   uint64_t counter = version_.get(peer_);
-  seq_->DeleteLocal(from, to - from, [&](OpId target, uint32_t n) {
-    deletes_->Append(self, counter, n, seq_->peers().Intern(target.peer), target.counter, false);
-    counter += n;
-  });
+  for (const Sequence::IdRange& d : seq_->DeleteLocal(from, to - from)) {
+    deletes_->Append(self, counter, d.len, d.peer, d.counter, false);
+    counter += d.len;
+  }
   version_.set(peer_, counter);
   if (observer_) delta_.Delete(from, to - from);
   if (implicit) CommitTransaction(nullptr);
@@ -219,6 +223,18 @@ Status Text::ApplyUpdate(std::string_view bytes, ApplyResult* result) {
   if (pending_->size() + ops.inserts.size() + ops.deletes.size() > limits_.max_pending_ops) {
     return Status::LimitExceeded("update could exceed max_pending_ops");
   }
+  // Origins this replica already has must be in order; checked before
+  // anything changes so that such an update is refused whole.
+  for (const InsertOp& op : ops.inserts) {
+    const uint64_t next = version_.get(op.id.peer);
+    if (op.id.counter + op.len <= next || !op.right) continue;  // known already: a no-op
+    InsertOp rest = op;
+    if (op.id.counter < next) rest.left = OpId{op.id.peer, next - 1};  // what would be applied
+    if (rest.left && version_.contains(*rest.left) && version_.contains(*rest.right) &&
+        !seq_->OriginsInOrder(rest)) {
+      return Status::Corrupt("an insert's right origin does not follow its left origin");
+    }
+  }
   return ApplyOps(std::move(ops), result);
 }
 
@@ -233,6 +249,7 @@ Status Text::ApplyOps(UpdateOps&& ops, ApplyResult* result) {
   ApplyResult res;
   const bool want_index = static_cast<bool>(observer_);
   std::vector<PendingOp> work;
+  std::vector<Sequence::CharRange> deleted;
 
   // Tries `op`; on kWait sets *waiting to the id it needs.
   auto try_insert = [&](InsertOp op, std::string_view content, OpId* waiting) -> Try {
@@ -299,10 +316,11 @@ Status Text::ApplyOps(UpdateOps&& ops, ApplyResult* result) {
       *waiting = high;
       return Try::kWait;
     }
-    seq_->DeleteRange(op.target.peer, op.target_low(), op.len, want_index,
-                      [&](uint64_t index, uint64_t n) {
-                        if (want_index) delta_.Delete(index, n);
-                      });
+    deleted.clear();
+    seq_->DeleteRange(op.target.peer, op.target_low(), op.len, want_index, &deleted);
+    if (want_index) {
+      for (const Sequence::CharRange& d : deleted) delta_.Delete(d.index, d.len);
+    }
     const PeerIndex self = seq_->peers().Intern(p);
     const PeerIndex tp = seq_->peers().Intern(op.target.peer);
     for (uint64_t done = 0; done < op.len;) {
@@ -363,7 +381,7 @@ Status Text::ApplyOps(UpdateOps&& ops, ApplyResult* result) {
       run(w);
     }
   }
-  res.pending_ops = pending_->size();
+  res.pending_ops = pending_->ops();
   if (result) *result = res;
   EmitChange(/*local=*/false);
   return Status::Ok();

@@ -102,7 +102,7 @@ class Text {
   // arrive. A malformed update is refused whole: error, nothing changed.
   // Not allowed inside a transaction.
   Status ApplyUpdate(std::string_view bytes, ApplyResult* result = nullptr);
-  // Operation rows waiting for dependencies.
+  // Operations (items inserted or deleted) waiting for dependencies.
   uint64_t pending_ops() const;
 
   // ---- Snapshots
@@ -123,8 +123,10 @@ class Text {
  private:
   Status ApplyOps(UpdateOps&& ops, ApplyResult* result);
   void EmitChange(bool local);
+  uint32_t SelfIndex();
 
   PeerId peer_;
+  uint32_t self_index_ = UINT32_MAX;  // peer_ in the sequence's peer table, once interned
   TextLimits limits_;
   std::unique_ptr<Sequence> seq_;
   std::unique_ptr<DeleteLog> deletes_;

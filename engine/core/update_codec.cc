@@ -1,10 +1,13 @@
 #include "update_codec.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "columns.h"
 #include "format.h"
 #include "tandem.pb.h"
+
+#include <google/protobuf/arena.h>
 
 namespace tandem {
 
@@ -51,9 +54,25 @@ std::vector<DeleteOp> MergeDeletes(const std::vector<DeleteOp>& in) {
 }  // namespace
 
 void Canonicalize(UpdateOps* ops) {
-  auto by_id = [](const auto& a, const auto& b) { return a.id < b.id; };
-  std::sort(ops->inserts.begin(), ops->inserts.end(), by_id);
-  std::sort(ops->deletes.begin(), ops->deletes.end(), by_id);
+  const bool lone_text = ops->inserts.empty() ||
+                         (ops->inserts[0].text_begin == 0 && ops->inserts[0].text_end == ops->text.size());
+  if (ops->inserts.size() + ops->deletes.size() <= 1 && lone_text) {
+    if (ops->deletes.size() == 1 && ops->deletes[0].len == 1) ops->deletes[0].backward = false;
+    return;  // one run: canonical already (a single keystroke, typically)
+  }
+  // A total order: rows that share a first id (overlapping pending rows,
+  // say) must not keep an arbitrary order.
+  const std::string& src = ops->text;
+  std::sort(ops->inserts.begin(), ops->inserts.end(), [&src](const InsertOp& a, const InsertOp& b) {
+    auto key = [&src](const InsertOp& o) {
+      return std::tuple(o.id, o.len, o.deleted, o.left, o.right,
+                        std::string_view(src).substr(o.text_begin, o.text_end - o.text_begin));
+    };
+    return key(a) < key(b);
+  });
+  std::sort(ops->deletes.begin(), ops->deletes.end(), [](const DeleteOp& a, const DeleteOp& b) {
+    return std::tuple(a.id, a.len, a.target, a.backward) < std::tuple(b.id, b.len, b.target, b.backward);
+  });
   // Rebuild the text in the new order, merging runs that continue each other.
   std::vector<InsertOp> merged;
   merged.reserve(ops->inserts.size());
@@ -87,11 +106,27 @@ void EncodeUpdateMessage(UpdateOps ops, wire::Update* msg) {
   if (!ops.deletes.empty()) EncodeDeleteColumns(ops.deletes, peers, msg->mutable_deletes());
 }
 
+namespace {
+// Small updates (one keystroke) are the common case: an arena whose first
+// block is on the stack spares the dozen allocations of a message's columns.
+struct StackArena {
+  alignas(16) char block[4096];
+  google::protobuf::Arena arena{MakeOptions(block)};
+  static google::protobuf::ArenaOptions MakeOptions(char* b) {
+    google::protobuf::ArenaOptions o;
+    o.initial_block = b;
+    o.initial_block_size = sizeof(StackArena::block);
+    return o;
+  }
+};
+}  // namespace
+
 std::string EncodeUpdateOps(UpdateOps ops) {
-  wire::Update msg;
-  EncodeUpdateMessage(std::move(ops), &msg);
+  StackArena a;
+  auto* msg = google::protobuf::Arena::CreateMessage<wire::Update>(&a.arena);
+  EncodeUpdateMessage(std::move(ops), msg);
   std::string out;
-  msg.SerializeToString(&out);
+  msg->SerializeToString(&out);
   return out;
 }
 
@@ -99,7 +134,7 @@ Status DecodeUpdateMessage(const wire::Update& msg, UpdateOps* out) {
   if (msg.format_version() != format::kUpdateVersion) {
     return Status::Unsupported("update format version " + std::to_string(msg.format_version()));
   }
-  std::vector<PeerId> peers(msg.peers().begin(), msg.peers().end());
+  std::span<const PeerId> peers(msg.peers().data(), msg.peers().size());
   Status s = CheckPeerTable(peers);
   if (!s.ok()) return s;
   s = DecodeRunColumns(msg.inserts(), peers, out);
@@ -108,11 +143,12 @@ Status DecodeUpdateMessage(const wire::Update& msg, UpdateOps* out) {
 }
 
 Status DecodeUpdateOps(std::string_view bytes, UpdateOps* out) {
-  wire::Update msg;
-  if (bytes.size() > INT32_MAX || !msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  StackArena a;
+  auto* msg = google::protobuf::Arena::CreateMessage<wire::Update>(&a.arena);
+  if (bytes.size() > INT32_MAX || !msg->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return Status::Corrupt("update is not a valid protobuf message");
   }
-  return DecodeUpdateMessage(msg, out);
+  return DecodeUpdateMessage(*msg, out);
 }
 
 }  // namespace tandem
