@@ -35,49 +35,36 @@ Status CheckPeerTable(std::span<const PeerId> peers) {
   return Status::Ok();
 }
 
-void EncodeRunColumns(const std::vector<InsertOp>& inserts, const std::string& text,
-                      const PeerList& peers, wire::RunColumns* out) {
-  std::vector<uint64_t> prev_end(peers.ids().size(), 0);
-  std::string* out_text = out->mutable_text();
-  for (const InsertOp& op : inserts) {
-    const uint32_t p = peers.Index(op.id.peer);
-    out->add_peer(p);
-    out->add_counter(static_cast<int64_t>(op.id.counter - prev_end[p]));
-    prev_end[p] = op.id.counter + op.len;
-    out->add_len_deleted((op.len << 1) | (op.deleted ? 1 : 0));
-    if (op.left) {
-      out->add_left_peer(peers.Index(op.left->peer) + 1);
-      out->add_left_counter(static_cast<int64_t>(op.left->counter - op.id.counter));
-    } else {
-      out->add_left_peer(0);
-      out->add_left_counter(0);
-    }
-    if (op.right) {
-      out->add_right_peer(peers.Index(op.right->peer) + 1);
-      out->add_right_counter(static_cast<int64_t>(op.right->counter - op.id.counter));
-    } else {
-      out->add_right_peer(0);
-      out->add_right_counter(0);
-    }
-    if (!op.deleted) out_text->append(text, op.text_begin, op.text_end - op.text_begin);
-  }
-}
-
-void EncodeDeleteColumns(const std::vector<DeleteOp>& deletes, const PeerList& peers,
-                         wire::DeleteColumns* out) {
-  std::vector<uint64_t> prev_end(peers.ids().size(), 0);
-  for (const DeleteOp& op : deletes) {
-    const uint32_t p = peers.Index(op.id.peer);
-    out->add_peer(p);
-    out->add_counter(op.id.counter - prev_end[p]);
-    prev_end[p] = op.id.counter + op.len;
-    out->add_len_backward((op.len << 1) | (op.backward && op.len > 1 ? 1 : 0));
-    out->add_target_peer(peers.Index(op.target.peer));
-    out->add_target_counter(static_cast<int64_t>(op.target.counter - op.id.counter));
-  }
-}
-
 namespace {
+
+using google::protobuf::RepeatedField;
+
+// Writes `values` as (value, count) pairs.
+void PutRuns(const std::vector<uint32_t>& values, RepeatedField<uint32_t>* out) {
+  for (size_t i = 0; i < values.size();) {
+    size_t j = i;
+    while (j < values.size() && values[j] == values[i]) ++j;
+    out->Add(values[i]);
+    out->Add(static_cast<uint32_t>(j - i));
+    i = j;
+  }
+}
+
+// Expands (value, count) pairs that must cover exactly `n` rows, with every
+// value below `limit`.
+Status GetRuns(const RepeatedField<uint32_t>& in, size_t n, size_t limit, std::vector<uint32_t>* out) {
+  if (in.size() % 2) return Status::Corrupt("run-length column has an odd length");
+  out->clear();
+  out->reserve(n);
+  for (int i = 0; i < in.size(); i += 2) {
+    const uint32_t value = in[i], count = in[i + 1];
+    if (value >= limit) return Status::Corrupt("peer index out of range");
+    if (count == 0 || count > n - out->size()) return Status::Corrupt("run-length column does not match the rows");
+    out->insert(out->end(), count, value);
+  }
+  if (out->size() != n) return Status::Corrupt("run-length column does not match the rows");
+  return Status::Ok();
+}
 
 // base + delta, if the result is a valid counter.
 bool AddDelta(uint64_t base, int64_t delta, uint64_t* out) {
@@ -94,46 +81,85 @@ bool AddDelta(uint64_t base, int64_t delta, uint64_t* out) {
   return *out <= kMaxCounter;
 }
 
-// Reads origin (peer_plus_one, delta) relative to `counter`.
-Status ReadOrigin(uint32_t peer_plus_one, int64_t delta, uint64_t counter, PeerId self,
-                  std::span<const PeerId> peers, std::optional<OpId>* out) {
-  if (peer_plus_one == 0) {
-    out->reset();
-    return Status::Ok();
-  }
-  if (peer_plus_one > peers.size()) return Status::Corrupt("origin peer index out of range");
-  uint64_t c;
-  if (!AddDelta(counter, delta, &c)) return Status::Corrupt("origin counter out of range");
-  const PeerId peer = peers[peer_plus_one - 1];
-  // An origin existed before the insert: from the same peer it must be older.
-  if (peer == self && c >= counter) return Status::Corrupt("origin is not older than its insert");
-  *out = OpId{peer, c};
-  return Status::Ok();
-}
+enum OriginKind : uint32_t { kNone = 0, kNeighbour = 1, kExplicit = 2 };
 
 }  // namespace
 
+void EncodeRunColumns(const std::vector<InsertOp>& inserts, const std::string& text,
+                      const PeerList& peers, wire::RunColumns* out) {
+  const size_t n = inserts.size();
+  std::vector<uint64_t> prev_end(peers.ids().size(), 0);
+  std::vector<uint32_t> row_peers(n), origin_peers;
+  std::string* out_text = out->mutable_text();
+  for (size_t i = 0; i < n; ++i) {
+    const InsertOp& op = inserts[i];
+    const uint32_t p = peers.Index(op.id.peer);
+    row_peers[i] = p;
+    out->add_counter(static_cast<int64_t>(op.id.counter - prev_end[p]));
+    prev_end[p] = op.id.counter + op.len;
+    out->add_len_deleted((op.len << 1) | (op.deleted ? 1 : 0));
+    uint32_t left = kNone, right = kNone;
+    if (op.left) {
+      const bool neighbour = i > 0 && *op.left == OpId{inserts[i - 1].id.peer,
+                                                       inserts[i - 1].id.counter + inserts[i - 1].len - 1};
+      left = neighbour ? kNeighbour : kExplicit;
+    }
+    if (op.right) right = (i + 1 < n && *op.right == inserts[i + 1].id) ? kNeighbour : kExplicit;
+    out->add_origin_kinds(left + 3 * right);
+    for (const auto* o : {left == kExplicit ? &op.left : nullptr, right == kExplicit ? &op.right : nullptr}) {
+      if (!o) continue;
+      origin_peers.push_back(peers.Index((*o)->peer));
+      out->add_origin_counter(static_cast<int64_t>((*o)->counter - op.id.counter));
+    }
+    if (!op.deleted) out_text->append(text, op.text_begin, op.text_end - op.text_begin);
+  }
+  PutRuns(row_peers, out->mutable_peer_runs());
+  PutRuns(origin_peers, out->mutable_origin_peer_runs());
+}
+
+void EncodeDeleteColumns(const std::vector<DeleteOp>& deletes, const PeerList& peers,
+                         wire::DeleteColumns* out) {
+  std::vector<uint64_t> prev_end(peers.ids().size(), 0);
+  std::vector<uint32_t> row_peers, target_peers;
+  uint64_t prev_target = 0;
+  for (const DeleteOp& op : deletes) {
+    const uint32_t p = peers.Index(op.id.peer);
+    row_peers.push_back(p);
+    target_peers.push_back(peers.Index(op.target.peer));
+    out->add_counter(op.id.counter - prev_end[p]);
+    prev_end[p] = op.id.counter + op.len;
+    const bool backward = op.backward && op.len > 1;
+    out->add_len_backward((op.len << 1) | (backward ? 1 : 0));
+    out->add_target_counter(static_cast<int64_t>(op.target.counter - prev_target));
+    prev_target = backward ? op.target.counter - (op.len - 1) : op.target.counter + (op.len - 1);
+  }
+  PutRuns(row_peers, out->mutable_peer_runs());
+  PutRuns(target_peers, out->mutable_target_peer_runs());
+}
+
 Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peers, UpdateOps* out) {
-  const int n = in.peer_size();
-  if (in.counter_size() != n || in.len_deleted_size() != n || in.left_peer_size() != n ||
-      in.left_counter_size() != n || in.right_peer_size() != n || in.right_counter_size() != n) {
+  const size_t n = static_cast<size_t>(in.counter_size());
+  if (static_cast<size_t>(in.len_deleted_size()) != n || static_cast<size_t>(in.origin_kinds_size()) != n) {
     return Status::Corrupt("insert columns differ in length");
   }
+  std::vector<uint32_t> row_peers, origin_peers;
+  Status s = GetRuns(in.peer_runs(), n, peers.size(), &row_peers);
+  if (s.ok()) s = GetRuns(in.origin_peer_runs(), in.origin_counter_size(), peers.size(), &origin_peers);
+  if (!s.ok()) return s;
   const std::string& text = in.text();
-  utf8::Counts counts;
-  if (!utf8::Validate(text, &counts)) return Status::Corrupt("insert text is not valid UTF-8");
+  if (!utf8::Validate(text, nullptr)) return Status::Corrupt("insert text is not valid UTF-8");
   const size_t base = out->text.size();
+  const size_t first = out->inserts.size();
   out->text.append(text);
+  out->inserts.reserve(first + n);
   std::vector<uint64_t> prev_end(peers.size(), 0);  // bounded by the message size
   size_t text_pos = 0;
-  out->inserts.reserve(out->inserts.size() + n);
-  for (int i = 0; i < n; ++i) {
-    const uint32_t p = in.peer(i);
-    if (p >= peers.size()) return Status::Corrupt("insert peer index out of range");
+  // Pass 1: ids, lengths and text.
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t p = row_peers[i];
     InsertOp op;
     op.id.peer = peers[p];
-    uint64_t& prev = prev_end[p];
-    if (!AddDelta(prev, in.counter(i), &op.id.counter)) return Status::Corrupt("insert counter out of range");
+    if (!AddDelta(prev_end[p], in.counter(i), &op.id.counter)) return Status::Corrupt("insert counter out of range");
     op.len = in.len_deleted(i) >> 1;
     op.deleted = in.len_deleted(i) & 1;
     if (op.len == 0) return Status::Corrupt("empty insert run");
@@ -141,11 +167,7 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peer
     // a receiver allocate without bound.
     if (op.len > UINT32_MAX) return Status::Corrupt("insert run longer than 2^32 - 1 items");
     if (op.len > kMaxCounter + 1 - op.id.counter) return Status::Corrupt("insert run overflows counters");
-    prev = op.id.counter + op.len;
-    Status s = ReadOrigin(in.left_peer(i), in.left_counter(i), op.id.counter, op.id.peer, peers, &op.left);
-    if (!s.ok()) return s;
-    s = ReadOrigin(in.right_peer(i), in.right_counter(i), op.id.counter, op.id.peer, peers, &op.right);
-    if (!s.ok()) return s;
+    prev_end[p] = op.id.counter + op.len;
     if (!op.deleted) {
       // Each visible run takes exactly `len` code points of the text.
       if (op.len > text.size() - text_pos) return Status::Corrupt("insert text shorter than its runs");
@@ -154,7 +176,6 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peer
         if (end >= text.size()) return Status::Corrupt("insert text shorter than its runs");
         end += utf8::SequenceLength(static_cast<unsigned char>(text[end]));
       }
-      if (end - text_pos > UINT32_MAX) return Status::Corrupt("insert run too large");
       op.text_begin = base + text_pos;
       op.text_end = base + end;
       text_pos = end;
@@ -162,26 +183,59 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peer
     out->inserts.push_back(op);
   }
   if (text_pos != text.size()) return Status::Corrupt("insert text longer than its runs");
+  // Pass 2: origins, which may name the neighbouring rows.
+  int explicit_used = 0;
+  for (size_t i = 0; i < n; ++i) {
+    InsertOp& op = out->inserts[first + i];
+    const uint32_t kinds = in.origin_kinds(i);
+    if (kinds > 8) return Status::Corrupt("unknown origin kind");
+    for (int side = 0; side < 2; ++side) {
+      const uint32_t kind = side == 0 ? kinds % 3 : kinds / 3;
+      std::optional<OpId>& origin = side == 0 ? op.left : op.right;
+      if (kind == kNone) continue;
+      if (kind == kNeighbour) {
+        if (side == 0 && i == 0) return Status::Corrupt("first row's left origin names no row");
+        if (side == 1 && i + 1 == n) return Status::Corrupt("last row's right origin names no row");
+        const InsertOp& o = out->inserts[first + (side == 0 ? i - 1 : i + 1)];
+        origin = side == 0 ? OpId{o.id.peer, o.id.counter + o.len - 1} : o.id;
+      } else {
+        if (explicit_used >= in.origin_counter_size()) return Status::Corrupt("missing explicit origin");
+        const uint32_t p = origin_peers[explicit_used];
+        uint64_t c;
+        if (p >= peers.size() || !AddDelta(op.id.counter, in.origin_counter(explicit_used), &c)) {
+          return Status::Corrupt("origin out of range");
+        }
+        ++explicit_used;
+        origin = OpId{peers[p], c};
+      }
+      // An origin existed before the insert: from the same peer it is older.
+      if (origin->peer == op.id.peer && origin->counter >= op.id.counter) {
+        return Status::Corrupt("origin is not older than its insert");
+      }
+    }
+  }
+  if (explicit_used != in.origin_counter_size()) return Status::Corrupt("unused explicit origins");
   return Status::Ok();
 }
 
 Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId> peers,
                            UpdateOps* out) {
-  const int n = in.peer_size();
-  if (in.counter_size() != n || in.len_backward_size() != n || in.target_peer_size() != n ||
-      in.target_counter_size() != n) {
+  const size_t n = static_cast<size_t>(in.counter_size());
+  if (static_cast<size_t>(in.len_backward_size()) != n || static_cast<size_t>(in.target_counter_size()) != n) {
     return Status::Corrupt("delete columns differ in length");
   }
+  std::vector<uint32_t> row_peers, target_peers;
+  Status s = GetRuns(in.peer_runs(), n, peers.size(), &row_peers);
+  if (s.ok()) s = GetRuns(in.target_peer_runs(), n, peers.size(), &target_peers);
+  if (!s.ok()) return s;
   std::vector<uint64_t> prev_end(peers.size(), 0);
+  uint64_t prev_target = 0;
   out->deletes.reserve(out->deletes.size() + n);
-  for (int i = 0; i < n; ++i) {
-    const uint32_t p = in.peer(i);
-    const uint32_t tp = in.target_peer(i);
-    if (p >= peers.size() || tp >= peers.size()) return Status::Corrupt("delete peer index out of range");
+  for (size_t i = 0; i < n; ++i) {
     DeleteOp op;
-    op.id.peer = peers[p];
-    op.target.peer = peers[tp];
-    uint64_t& prev = prev_end[p];
+    op.id.peer = peers[row_peers[i]];
+    op.target.peer = peers[target_peers[i]];
+    uint64_t& prev = prev_end[row_peers[i]];
     if (in.counter(i) > kMaxCounter || !AddDelta(prev, static_cast<int64_t>(in.counter(i)), &op.id.counter)) {
       return Status::Corrupt("delete counter out of range");
     }
@@ -191,12 +245,13 @@ Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId
     if (op.len > UINT32_MAX) return Status::Corrupt("delete run longer than 2^32 - 1 operations");
     if (op.len > kMaxCounter + 1 - op.id.counter) return Status::Corrupt("delete run overflows counters");
     prev = op.id.counter + op.len;
-    if (!AddDelta(op.id.counter, in.target_counter(i), &op.target.counter)) {
+    if (!AddDelta(prev_target, in.target_counter(i), &op.target.counter)) {
       return Status::Corrupt("delete target out of range");
     }
     if (op.backward ? op.target.counter < op.len - 1 : op.len - 1 > kMaxCounter - op.target.counter) {
       return Status::Corrupt("delete targets out of range");
     }
+    prev_target = op.backward ? op.target.counter - (op.len - 1) : op.target.counter + (op.len - 1);
     // A peer can only delete items that existed before the delete.
     if (op.target.peer == op.id.peer && op.target_high() >= op.id.counter) {
       return Status::Corrupt("delete targets an item not older than the delete");
