@@ -50,21 +50,39 @@ void PutRuns(const std::vector<uint32_t>& values, RepeatedField<uint32_t>* out) 
   }
 }
 
-// Expands (value, count) pairs that must cover exactly `n` rows, with every
-// value below `limit`.
-Status GetRuns(const RepeatedField<uint32_t>& in, size_t n, size_t limit, std::vector<uint32_t>* out) {
-  if (in.size() % 2) return Status::Corrupt("run-length column has an odd length");
-  out->clear();
-  out->reserve(n);
-  for (int i = 0; i < in.size(); i += 2) {
-    const uint32_t value = in[i], count = in[i + 1];
-    if (value >= limit) return Status::Corrupt("peer index out of range");
-    if (count == 0 || count > n - out->size()) return Status::Corrupt("run-length column does not match the rows");
-    out->insert(out->end(), count, value);
+// Reads (value, count) pairs row by row, without expanding them.
+class RunReader {
+ public:
+  explicit RunReader(const RepeatedField<uint32_t>& in) : in_(in) {}
+  // The pairs must cover exactly `n` rows, with every value below `limit`.
+  Status Check(size_t n, size_t limit) const {
+    if (in_.size() % 2) return Status::Corrupt("run-length column has an odd length");
+    uint64_t rows = 0;
+    for (int i = 0; i < in_.size(); i += 2) {
+      if (in_[i] >= limit) return Status::Corrupt("peer index out of range");
+      if (in_[i + 1] == 0) return Status::Corrupt("run-length pair of zero rows");
+      rows += in_[i + 1];
+    }
+    if (rows != n) return Status::Corrupt("run-length column does not match the rows");
+    return Status::Ok();
   }
-  if (out->size() != n) return Status::Corrupt("run-length column does not match the rows");
-  return Status::Ok();
-}
+  // The next row's value (after Check).
+  uint32_t Next() {
+    if (left_ == 0) {
+      value_ = in_[pair_];
+      left_ = in_[pair_ + 1];
+      pair_ += 2;
+    }
+    --left_;
+    return value_;
+  }
+
+ private:
+  const RepeatedField<uint32_t>& in_;
+  int pair_ = 0;
+  uint32_t left_ = 0;
+  uint32_t value_ = 0;
+};
 
 // base + delta, if the result is a valid counter.
 bool AddDelta(uint64_t base, int64_t delta, uint64_t* out) {
@@ -142,9 +160,9 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peer
   if (static_cast<size_t>(in.len_deleted_size()) != n || static_cast<size_t>(in.origin_kinds_size()) != n) {
     return Status::Corrupt("insert columns differ in length");
   }
-  std::vector<uint32_t> row_peers, origin_peers;
-  Status s = GetRuns(in.peer_runs(), n, peers.size(), &row_peers);
-  if (s.ok()) s = GetRuns(in.origin_peer_runs(), in.origin_counter_size(), peers.size(), &origin_peers);
+  RunReader row_peers(in.peer_runs()), origin_peers(in.origin_peer_runs());
+  Status s = row_peers.Check(n, peers.size());
+  if (s.ok()) s = origin_peers.Check(in.origin_counter_size(), peers.size());
   if (!s.ok()) return s;
   const std::string& text = in.text();
   if (!utf8::Validate(text, nullptr)) return Status::Corrupt("insert text is not valid UTF-8");
@@ -156,7 +174,7 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peer
   size_t text_pos = 0;
   // Pass 1: ids, lengths and text.
   for (size_t i = 0; i < n; ++i) {
-    const uint32_t p = row_peers[i];
+    const uint32_t p = row_peers.Next();
     InsertOp op;
     op.id.peer = peers[p];
     if (!AddDelta(prev_end[p], in.counter(i), &op.id.counter)) return Status::Corrupt("insert counter out of range");
@@ -200,7 +218,7 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peer
         origin = side == 0 ? OpId{o.id.peer, o.id.counter + o.len - 1} : o.id;
       } else {
         if (explicit_used >= in.origin_counter_size()) return Status::Corrupt("missing explicit origin");
-        const uint32_t p = origin_peers[explicit_used];
+        const uint32_t p = origin_peers.Next();
         uint64_t c;
         if (p >= peers.size() || !AddDelta(op.id.counter, in.origin_counter(explicit_used), &c)) {
           return Status::Corrupt("origin out of range");
@@ -224,18 +242,19 @@ Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId
   if (static_cast<size_t>(in.len_backward_size()) != n || static_cast<size_t>(in.target_counter_size()) != n) {
     return Status::Corrupt("delete columns differ in length");
   }
-  std::vector<uint32_t> row_peers, target_peers;
-  Status s = GetRuns(in.peer_runs(), n, peers.size(), &row_peers);
-  if (s.ok()) s = GetRuns(in.target_peer_runs(), n, peers.size(), &target_peers);
+  RunReader row_peers(in.peer_runs()), target_peers(in.target_peer_runs());
+  Status s = row_peers.Check(n, peers.size());
+  if (s.ok()) s = target_peers.Check(n, peers.size());
   if (!s.ok()) return s;
   std::vector<uint64_t> prev_end(peers.size(), 0);
   uint64_t prev_target = 0;
   out->deletes.reserve(out->deletes.size() + n);
   for (size_t i = 0; i < n; ++i) {
     DeleteOp op;
-    op.id.peer = peers[row_peers[i]];
-    op.target.peer = peers[target_peers[i]];
-    uint64_t& prev = prev_end[row_peers[i]];
+    const uint32_t p = row_peers.Next();
+    op.id.peer = peers[p];
+    op.target.peer = peers[target_peers.Next()];
+    uint64_t& prev = prev_end[p];
     if (in.counter(i) > kMaxCounter || !AddDelta(prev, static_cast<int64_t>(in.counter(i)), &op.id.counter)) {
       return Status::Corrupt("delete counter out of range");
     }

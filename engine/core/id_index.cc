@@ -100,6 +100,7 @@ void IdIndex::Set(PeerIndex peer, uint64_t start, uint64_t len, RunLeaf* leaf) {
       Bucket upper;
       upper.assign(bucket.begin() + bucket.size() / 2, bucket.end());
       bucket.resize(bucket.size() / 2);
+      bucket.shrink_to_fit();
       buckets.insert(buckets.begin() + b0 + 1, std::move(upper));
     }
     return;

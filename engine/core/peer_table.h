@@ -1,11 +1,14 @@
 // PeerTable: 64-bit peer ids <-> small indices used inside runs.
 //
 // Indices are local to one replica (assigned in order of first sight) and
-// never go on the wire; encoders map them back to ids.
+// never go on the wire; encoders map them back to ids. A document has few
+// peers, so the id -> index side is a sorted vector (no hashing) with a
+// one-entry cache for the peer asked last, usually the same one again.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "op_id.h"
@@ -16,26 +19,36 @@ namespace tandem {
 class PeerTable {
  public:
   PeerIndex Intern(PeerId id) {
-    auto [it, added] = index_.emplace(id, static_cast<PeerIndex>(ids_.size()));
-    if (added) ids_.push_back(id);
-    return it->second;
+    PeerIndex i;
+    if (Find(id, &i)) return i;
+    i = static_cast<PeerIndex>(ids_.size());
+    ids_.push_back(id);
+    sorted_.insert(std::lower_bound(sorted_.begin(), sorted_.end(), std::pair{id, PeerIndex{0}}),
+                   std::pair{id, i});
+    last_ = {id, i};
+    return i;
   }
   bool Find(PeerId id, PeerIndex* out) const {
-    auto it = index_.find(id);
-    if (it == index_.end()) return false;
+    if (!ids_.empty() && last_.first == id) {
+      *out = last_.second;
+      return true;
+    }
+    auto it = std::lower_bound(sorted_.begin(), sorted_.end(), std::pair{id, PeerIndex{0}});
+    if (it == sorted_.end() || it->first != id) return false;
+    last_ = *it;
     *out = it->second;
     return true;
   }
   PeerId id(PeerIndex i) const { return ids_[i]; }
   size_t size() const { return ids_.size(); }
   uint64_t MemoryUsage() const {
-    return ids_.capacity() * sizeof(PeerId) + index_.size() * (sizeof(PeerId) + sizeof(PeerIndex) + 16) +
-           index_.bucket_count() * sizeof(void*);
+    return ids_.capacity() * sizeof(PeerId) + sorted_.capacity() * sizeof(std::pair<PeerId, PeerIndex>);
   }
 
  private:
-  std::vector<PeerId> ids_;
-  std::unordered_map<PeerId, PeerIndex> index_;
+  std::vector<PeerId> ids_;                           // by index
+  std::vector<std::pair<PeerId, PeerIndex>> sorted_;  // by id
+  mutable std::pair<PeerId, PeerIndex> last_{0, 0};
 };
 
 }  // namespace tandem

@@ -338,7 +338,32 @@ RunTree::Loc RunTree::Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const
   std::copy(repl, repl + n, all + idx);
   std::copy(leaf->runs + idx + remove, leaf->runs + leaf->count, all + idx + n);
 
-  const uint32_t left_n = new_count / 2;
+  const uint32_t k = idx + focus;
+  RunLeaf* next = leaf->next;
+  if (next && next->count + new_count <= 2 * kLeafCap - kLeafCap / 4) {
+    // The next leaf has room: share the runs with it instead of splitting,
+    // which keeps leaves fuller (B*-tree style) and memory lower.
+    const uint32_t keep = std::min<uint32_t>(kLeafCap, (new_count + next->count) / 2);
+    const uint32_t move = new_count - keep;
+    size_t keep_bytes = 0;
+    Metrics moved;
+    for (uint32_t i = 0; i < keep; ++i) keep_bytes += all[i].bytes;
+    for (uint32_t i = keep; i < new_count; ++i) moved += Metrics::Of(all[i]);
+    std::memmove(next->runs + move, next->runs, next->count * sizeof(Run));
+    std::copy(all + keep, all + new_count, next->runs);
+    next->count += move;
+    next->text.insert(0, leaf->text, keep_bytes, std::string::npos);
+    leaf->text.resize(keep_bytes);
+    leaf->text.shrink_to_fit();
+    std::copy(all, all + keep, leaf->runs);
+    leaf->count = keep;
+    for (uint32_t i = 0; i < move; ++i) index_.Set(next->runs[i].peer, next->runs[i].counter, next->runs[i].len, next);
+    SetLeafMetrics(leaf, leaf->Sum());
+    AddMetrics(next, moved);
+    return k < keep ? Loc{leaf, k, 0} : Loc{next, k - keep, 0};
+  }
+  // Split. Appending at the end of the document keeps the left leaf full.
+  const uint32_t left_n = (!next && k + 1 == new_count) ? kLeafCap - 2 : new_count / 2;
   auto* right = new RunLeaf();
   ++leaves_;
   size_t left_bytes = 0;
@@ -349,6 +374,7 @@ RunTree::Loc RunTree::Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const
   right->count = new_count - left_n;
   right->text.assign(leaf->text, left_bytes, std::string::npos);
   leaf->text.resize(left_bytes);
+  leaf->text.shrink_to_fit();
 
   right->next = leaf->next;
   right->prev = leaf;
@@ -361,7 +387,6 @@ RunTree::Loc RunTree::Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const
   right->sum = right->Sum();
   SetLeafMetrics(leaf, leaf->Sum());
   InsertChild(leaf->parent, leaf, right, right->sum, true);
-  const uint32_t k = idx + focus;
   return k < left_n ? Loc{leaf, k, 0} : Loc{right, k - left_n, 0};
 }
 

@@ -77,7 +77,9 @@ bool Sequence::OriginsInOrder(const InsertOp& op) const {
   if (!op.left || !op.right) return true;
   if (*op.left == *op.right) return false;
   RunTree::Loc l = Find(*op.left), r = Find(*op.right);
-  return !l.leaf || !r.leaf || ItemPos(l) < ItemPos(r);
+  if (!l.leaf || !r.leaf) return true;
+  if (l.leaf == r.leaf) return l.idx < r.idx || (l.idx == r.idx && l.off < r.off);  // no walk up
+  return ItemPos(l) < ItemPos(r);
 }
 
 uint64_t Sequence::Integrate(const InsertOp& op, std::string_view content, uint32_t utf16,
