@@ -144,7 +144,7 @@ void EncodeDeleteColumns(const std::vector<DeleteOp>& deletes, const PeerList& p
     const uint32_t p = peers.Index(op.id.peer);
     row_peers.push_back(p);
     target_peers.push_back(peers.Index(op.target.peer));
-    out->add_counter(op.id.counter - prev_end[p]);
+    out->add_counter(static_cast<int64_t>(op.id.counter - prev_end[p]));
     prev_end[p] = op.id.counter + op.len;
     const bool backward = op.backward && op.len > 1;
     out->add_len_backward((op.len << 1) | (backward ? 1 : 0));
@@ -255,7 +255,7 @@ Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId
     op.id.peer = peers[p];
     op.target.peer = peers[target_peers.Next()];
     uint64_t& prev = prev_end[p];
-    if (in.counter(i) > kMaxCounter || !AddDelta(prev, static_cast<int64_t>(in.counter(i)), &op.id.counter)) {
+    if (!AddDelta(prev, in.counter(i), &op.id.counter)) {
       return Status::Corrupt("delete counter out of range");
     }
     op.len = in.len_backward(i) >> 1;

@@ -321,7 +321,11 @@ RunTree::Loc RunTree::Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const
   Metrics old_m, new_m;
   for (uint32_t i = idx; i < idx + remove; ++i) old_m += Metrics::Of(leaf->runs[i]);
   for (uint32_t i = 0; i < n; ++i) new_m += Metrics::Of(repl[i]);
-  if (edit.erase) leaf->text.erase(edit.pos, edit.erase);
+  if (edit.erase) {
+    leaf->text.erase(edit.pos, edit.erase);
+    // Deleted content leaves memory, not just the string's length.
+    if (leaf->text.capacity() > 64 && leaf->text.size() < leaf->text.capacity() / 4) leaf->text.shrink_to_fit();
+  }
   if (!edit.insert.empty()) leaf->text.insert(edit.pos, edit.insert);
   const uint32_t new_count = leaf->count - remove + n;
   if (new_count <= kLeafCap) {
