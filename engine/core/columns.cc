@@ -271,8 +271,9 @@ Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId
       return Status::Corrupt("delete targets out of range");
     }
     prev_target = op.backward ? op.target.counter - (op.len - 1) : op.target.counter + (op.len - 1);
-    // A peer can only delete items that existed before the delete.
-    if (op.target.peer == op.id.peer && op.target_high() >= op.id.counter) {
+    // A peer can only delete what existed before each delete: op k targets
+    // target +/- k and has counter + k, so the first target must be older.
+    if (op.target.peer == op.id.peer && op.target.counter >= op.id.counter) {
       return Status::Corrupt("delete targets an item not older than the delete");
     }
     out->deletes.push_back(op);

@@ -16,6 +16,11 @@ namespace tandem {
 using PeerIndex = uint32_t;
 inline constexpr uint32_t kNoOrigin = 0;
 
+// Visible runs are cut at this many items: splitting a run or converting a
+// position inside it scans its UTF-8 content, and this bounds that scan.
+// (Tombstones have no content and merge up to UINT32_MAX items.)
+inline constexpr uint32_t kMaxVisibleRunLen = 1024;
+
 struct Run {
   uint64_t counter = 0;        // first item's counter
   uint64_t left_counter = 0;   // left origin's counter (if left_peer != kNoOrigin)
@@ -39,7 +44,7 @@ struct Run {
   bool continued_by(const Run& next) const {
     return next.peer == peer && next.counter == end() && next.left_peer == peer + 1 &&
            next.left_counter == end() - 1 && same_right(next) && deleted() == next.deleted() &&
-           uint64_t{len} + next.len <= UINT32_MAX;
+           uint64_t{len} + next.len <= (deleted() ? UINT32_MAX : kMaxVisibleRunLen);
   }
 };
 

@@ -1,6 +1,8 @@
 // Text::EncodeSnapshot / Text::DecodeSnapshot: the whole replica <->
 // wire::Snapshot. Decoding validates the message and builds the run tree in
 // one pass (RunTree::Load); it does not replay operations.
+#include <zlib.h>
+
 #include <algorithm>
 
 #include "columns.h"
@@ -57,8 +59,7 @@ std::string Text::EncodeSnapshot() const {
   list.AddAll(rows);
   list.AddAll(deletes);
   list.Seal();
-  wire::Snapshot msg;
-  msg.set_format_version(format::kSnapshotVersion);
+  wire::SnapshotBody msg;
   for (PeerId id : list.ids()) msg.add_peers(id);
   if (!rows.inserts.empty()) EncodeRunColumns(rows.inserts, rows.text, list, msg.mutable_runs());
   if (!deletes.deletes.empty()) EncodeDeleteColumns(deletes.deletes, list, msg.mutable_deletes());
@@ -67,19 +68,59 @@ std::string Text::EncodeSnapshot() const {
     pending_->Collect(&pending);
     EncodeUpdateMessage(std::move(pending), msg.mutable_pending());
   }
+  std::string body;
+  msg.SerializeToString(&body);
+  wire::Snapshot snapshot;
+  snapshot.set_format_version(format::kSnapshotVersion);
+  snapshot.set_body_size(body.size());
+  uLongf packed_size = compressBound(body.size());
+  std::string packed(packed_size, '\0');
+  if (compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
+                reinterpret_cast<const Bytef*>(body.data()), body.size(), format::kSnapshotDeflateLevel) == Z_OK &&
+      packed_size < body.size()) {
+    packed.resize(packed_size);
+    snapshot.set_deflated(true);
+    snapshot.set_body(std::move(packed));
+  } else {
+    snapshot.set_body(std::move(body));
+  }
   std::string out;
-  msg.SerializeToString(&out);
+  snapshot.SerializeToString(&out);
   return out;
 }
 
 Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr<Text>* out,
                             TextLimits limits) {
-  wire::Snapshot msg;
-  if (bytes.size() > INT32_MAX || !msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  wire::Snapshot snapshot;
+  if (bytes.size() > INT32_MAX || !snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return Status::Corrupt("snapshot is not a valid protobuf message");
   }
-  if (msg.format_version() != format::kSnapshotVersion) {
-    return Status::Unsupported("snapshot format version " + std::to_string(msg.format_version()));
+  if (snapshot.format_version() != format::kSnapshotVersion) {
+    return Status::Unsupported("snapshot format version " + std::to_string(snapshot.format_version()));
+  }
+  std::string inflated;
+  const std::string* body = &snapshot.body();
+  if (snapshot.deflated()) {
+    // Deflate cannot expand more than 1032:1: a larger claimed size is a
+    // lie, and would make us allocate without bound.
+    const uint64_t size = snapshot.body_size();
+    if (size > INT32_MAX || size > 1032 * static_cast<uint64_t>(body->size()) + 64) {
+      return Status::Corrupt("snapshot body size is not reachable by deflate");
+    }
+    inflated.resize(size);
+    uLongf out_size = size;
+    if (uncompress(reinterpret_cast<Bytef*>(inflated.data()), &out_size,
+                   reinterpret_cast<const Bytef*>(body->data()), body->size()) != Z_OK ||
+        out_size != size) {
+      return Status::Corrupt("snapshot body does not inflate to its declared size");
+    }
+    body = &inflated;
+  } else if (snapshot.body_size() != body->size()) {
+    return Status::Corrupt("snapshot body size does not match");
+  }
+  wire::SnapshotBody msg;
+  if (body->size() > INT32_MAX || !msg.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
+    return Status::Corrupt("snapshot body is not a valid protobuf message");
   }
   std::vector<PeerId> peers(msg.peers().begin(), msg.peers().end());
   Status s = CheckPeerTable(std::span<const PeerId>(peers));
@@ -130,11 +171,13 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
       r.right_counter = op.right->counter;
     }
     std::string_view c(ops.text.data() + op.text_begin, op.text_end - op.text_begin);
-    // Tree runs hold at most UINT32_MAX items (only tombstones get that long).
+    // Tree runs hold at most UINT32_MAX items (tombstones) or
+    // kMaxVisibleRunLen (visible runs).
+    const uint64_t cap = op.deleted ? UINT32_MAX : kMaxVisibleRunLen;
     for (uint64_t done = 0; done < op.len;) {
       Run piece = r;
       piece.counter = op.id.counter + done;
-      piece.len = static_cast<uint32_t>(std::min<uint64_t>(op.len - done, UINT32_MAX));
+      piece.len = static_cast<uint32_t>(std::min<uint64_t>(op.len - done, cap));
       if (done > 0) {
         piece.left_peer = r.peer + 1;
         piece.left_counter = piece.counter - 1;

@@ -139,7 +139,20 @@ Status Text::Insert(uint64_t index, std::string_view text, IndexUnit unit) {
   if (counter + counts.code_points > kMaxCounter) return Status::LimitExceeded("peer counter space exhausted");
   const bool implicit = !in_txn_;
   if (implicit) BeginTransaction();
-  seq_->InsertLocal(at, SelfIndex(), counter, text, counts);
+  if (counts.code_points <= kMaxVisibleRunLen) {
+    seq_->InsertLocal(at, SelfIndex(), counter, text, counts);
+  } else {
+    // A long paste goes in as runs of at most kMaxVisibleRunLen, each after
+    // the previous one (to peers it is the same as one run).
+    std::string_view rest = text;
+    for (uint64_t done = 0; done < counts.code_points;) {
+      const uint64_t n = std::min<uint64_t>(kMaxVisibleRunLen, counts.code_points - done);
+      std::string_view piece = rest.substr(0, utf8::ByteOffsetOfCodePoint(rest, n));
+      rest.remove_prefix(piece.size());
+      seq_->InsertLocal(at + done, SelfIndex(), counter + done, piece, utf8::Count(piece));
+      done += n;
+    }
+  }
   version_.set(peer_, counter + counts.code_points);
   if (observer_) delta_.Insert(at, text, counts.code_points);
   if (implicit) CommitTransaction(nullptr);
@@ -223,25 +236,13 @@ Status Text::ApplyUpdate(std::string_view bytes, ApplyResult* result) {
   if (pending_->size() + ops.inserts.size() + ops.deletes.size() > limits_.max_pending_ops) {
     return Status::LimitExceeded("update could exceed max_pending_ops");
   }
-  // Origins this replica already has must be in order; checked before
-  // anything changes so that such an update is refused whole.
-  for (const InsertOp& op : ops.inserts) {
-    const uint64_t next = version_.get(op.id.peer);
-    if (op.id.counter + op.len <= next || !op.right) continue;  // known already: a no-op
-    InsertOp rest = op;
-    if (op.id.counter < next) rest.left = OpId{op.id.peer, next - 1};  // what would be applied
-    if (rest.left && version_.contains(*rest.left) && version_.contains(*rest.right) &&
-        !seq_->OriginsInOrder(rest)) {
-      return Status::Corrupt("an insert's right origin does not follow its left origin");
-    }
-  }
   return ApplyOps(std::move(ops), result);
 }
 
 namespace {
 
 // Outcome of trying one operation against the replica's state.
-enum class Try { kApplied, kDuplicate, kWait };
+enum class Try { kApplied, kDuplicate, kWait, kDropped };
 
 }  // namespace
 
@@ -268,6 +269,17 @@ Status Text::ApplyOps(UpdateOps&& ops, ApplyResult* result) {
       *waiting = *op.right;
       return Try::kWait;
     }
+    // Origins in the wrong order (right before left) come from no honest
+    // peer. Such an insert is dropped, on every replica the same way
+    // whenever its origins are there; its peer's later ops then wait forever.
+    {
+      InsertOp rest = op;
+      if (op.id.counter < next) rest.left = OpId{p, next - 1};
+      if (!seq_->OriginsInOrder(rest)) {
+        res.dropped_ops += op.len;
+        return Try::kDropped;
+      }
+    }
     if (op.id.counter < next) {  // partly known: keep the new tail
       const uint64_t skip = next - op.id.counter;
       if (!op.deleted) content.remove_prefix(utf8::ByteOffsetOfCodePoint(content, skip));
@@ -278,7 +290,7 @@ Status Text::ApplyOps(UpdateOps&& ops, ApplyResult* result) {
     // Runs in the tree hold at most UINT32_MAX items: integrate in pieces.
     while (op.len > 0) {
       InsertOp piece = op;
-      piece.len = std::min<uint64_t>(op.len, UINT32_MAX);
+      piece.len = std::min<uint64_t>(op.len, op.deleted ? UINT32_MAX : kMaxVisibleRunLen);
       std::string_view piece_text;
       uint32_t utf16 = 0;
       if (!op.deleted) {
@@ -311,7 +323,11 @@ Status Text::ApplyOps(UpdateOps&& ops, ApplyResult* result) {
       op.id.counter = next;
       op.len -= skip;
     }
-    const OpId high{op.target.peer, op.target_high()};
+    // Targets of the deleting peer at or past its own counter are its own
+    // delete ops (no items): they need not, and cannot, be waited for.
+    uint64_t need = op.target_high();
+    if (op.target.peer == p && need >= op.id.counter) need = op.id.counter - 1;
+    const OpId high{op.target.peer, need};
     if (!version_.contains(high)) {
       *waiting = high;
       return Try::kWait;

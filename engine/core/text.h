@@ -39,6 +39,7 @@ struct TextChange {
 struct ApplyResult {
   uint64_t applied_ops = 0;  // operations (items) applied now, including earlier pending ones
   uint64_t pending_ops = 0;  // operations still waiting for dependencies afterwards
+  uint64_t dropped_ops = 0;  // inserts refused for origins in the wrong order (hostile input)
 };
 
 // Resource bounds for untrusted input. Defaults are generous for documents
@@ -100,6 +101,9 @@ class Text {
   // Applies update bytes from any peer. Idempotent; operations whose
   // dependencies are missing wait (bounded by TextLimits) and apply when they
   // arrive. A malformed update is refused whole: error, nothing changed.
+  // An insert whose origins are in the wrong order (right before left; no
+  // honest peer sends that) is dropped when its origins are known, on every
+  // replica alike, and counted in ApplyResult::dropped_ops.
   // Not allowed inside a transaction.
   Status ApplyUpdate(std::string_view bytes, ApplyResult* result = nullptr);
   // Operations (items inserted or deleted) waiting for dependencies.

@@ -55,6 +55,17 @@ struct Ops {
 };
 
 // ---------------------------------------------------------------- encoding
+//
+// Column rules (schema/tandem.proto, engine/core/columns.cc):
+//  - peer_runs / target_peer_runs: (peer index, number of rows) pairs;
+//  - counter (signed, inserts and deletes): counter - end of the previous
+//    row of the same peer in this column (0 before the first);
+//  - origin_kinds: left + 3 * right, each 0 = none, 1 = the neighbouring row
+//    (last item of the previous row / first item of the next), 2 = explicit
+//    in origin_peer_runs (pairs, like peer_runs) / origin_counter (origin
+//    counter - row counter), left before right;
+//  - delete target_counter: first target - last target of the previous row
+//    (0 before the first row), whatever the peer.
 
 inline std::vector<uint64_t> PeersOf(const Ops& ops) {
   std::vector<uint64_t> peers;
@@ -75,33 +86,81 @@ inline uint32_t IndexOf(const std::vector<uint64_t>& peers, uint64_t p) {
   return static_cast<uint32_t>(std::find(peers.begin(), peers.end(), p) - peers.begin());
 }
 
-inline void EncodeRuns(const std::vector<InsRun>& runs, const std::vector<uint64_t>& peers, wire::RunColumns* out) {
+inline void PutRuns(const std::vector<uint32_t>& values, google::protobuf::RepeatedField<uint32_t>* out) {
+  for (size_t i = 0; i < values.size();) {
+    size_t j = i;
+    while (j < values.size() && values[j] == values[i]) ++j;
+    out->Add(values[i]);
+    out->Add(static_cast<uint32_t>(j - i));
+    i = j;
+  }
+}
+
+// Expands (value, count) pairs; false unless they cover exactly n rows.
+inline bool GetRuns(const google::protobuf::RepeatedField<uint32_t>& in, size_t n, std::vector<uint32_t>* out) {
+  out->clear();
+  if (in.size() % 2) return false;
+  for (int i = 0; i < in.size(); i += 2) {
+    if (in[i + 1] == 0 || in[i + 1] > n - out->size()) return false;
+    out->insert(out->end(), in[i + 1], in[i]);
+  }
+  return out->size() == n;
+}
+
+// With `neighbours`, origins that name the adjacent row are written as kind 1,
+// as the engine does; otherwise every origin is explicit.
+inline void EncodeRuns(const std::vector<InsRun>& runs, const std::vector<uint64_t>& peers, wire::RunColumns* out,
+                       bool neighbours = true) {
   std::map<uint64_t, uint64_t> prev_end;
+  std::vector<uint32_t> row_peers, origin_peers;
   std::string text;
-  for (const InsRun& r : runs) {
-    out->add_peer(IndexOf(peers, r.peer));
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const InsRun& r = runs[i];
+    row_peers.push_back(IndexOf(peers, r.peer));
     out->add_counter(static_cast<int64_t>(r.counter - prev_end[r.peer]));
     prev_end[r.peer] = r.counter + r.len;
     out->add_len_deleted((r.len << 1) | (r.deleted ? 1 : 0));
-    out->add_left_peer(r.left ? IndexOf(peers, r.left->peer) + 1 : 0);
-    out->add_left_counter(r.left ? static_cast<int64_t>(r.left->counter - r.counter) : 0);
-    out->add_right_peer(r.right ? IndexOf(peers, r.right->peer) + 1 : 0);
-    out->add_right_counter(r.right ? static_cast<int64_t>(r.right->counter - r.counter) : 0);
+    uint32_t left = 0, right = 0;
+    if (r.left) {
+      const bool n = neighbours && i > 0 && *r.left == Id{runs[i - 1].peer, runs[i - 1].counter + runs[i - 1].len - 1};
+      left = n ? 1 : 2;
+    }
+    if (r.right) {
+      const bool n = neighbours && i + 1 < runs.size() && *r.right == Id{runs[i + 1].peer, runs[i + 1].counter};
+      right = n ? 1 : 2;
+    }
+    out->add_origin_kinds(left + 3 * right);
+    if (left == 2) {
+      origin_peers.push_back(IndexOf(peers, r.left->peer));
+      out->add_origin_counter(static_cast<int64_t>(r.left->counter - r.counter));
+    }
+    if (right == 2) {
+      origin_peers.push_back(IndexOf(peers, r.right->peer));
+      out->add_origin_counter(static_cast<int64_t>(r.right->counter - r.counter));
+    }
     if (!r.deleted) text += r.text;
   }
+  PutRuns(row_peers, out->mutable_peer_runs());
+  PutRuns(origin_peers, out->mutable_origin_peer_runs());
   out->set_text(text);
 }
 
 inline void EncodeDeletes(const std::vector<DelRun>& dels, const std::vector<uint64_t>& peers, wire::DeleteColumns* out) {
   std::map<uint64_t, uint64_t> prev_end;
+  std::vector<uint32_t> row_peers, target_peers;
+  uint64_t prev_target = 0;
   for (const DelRun& d : dels) {
-    out->add_peer(IndexOf(peers, d.peer));
-    out->add_counter(d.counter - prev_end[d.peer]);
+    row_peers.push_back(IndexOf(peers, d.peer));
+    target_peers.push_back(IndexOf(peers, d.target.peer));
+    out->add_counter(static_cast<int64_t>(d.counter - prev_end[d.peer]));
     prev_end[d.peer] = d.counter + d.len;
-    out->add_len_backward((d.len << 1) | (d.backward ? 1 : 0));
-    out->add_target_peer(IndexOf(peers, d.target.peer));
-    out->add_target_counter(static_cast<int64_t>(d.target.counter - d.counter));
+    const bool backward = d.backward && d.len > 1;
+    out->add_len_backward((d.len << 1) | (backward ? 1 : 0));
+    out->add_target_counter(static_cast<int64_t>(d.target.counter - prev_target));
+    prev_target = backward ? d.target.counter - (d.len - 1) : d.target.counter + (d.len - 1);
   }
+  PutRuns(row_peers, out->mutable_peer_runs());
+  PutRuns(target_peers, out->mutable_target_peer_runs());
 }
 
 // The format version the engine writes.
@@ -115,27 +174,31 @@ inline uint32_t CurrentFormatVersion() {
   return v;
 }
 
-inline wire::Update ToWire(const Ops& ops, uint32_t format_version = CurrentFormatVersion()) {
+inline wire::Update ToWire(const Ops& ops, uint32_t format_version = CurrentFormatVersion(), bool neighbours = true) {
   wire::Update u;
   u.set_format_version(format_version);
   const std::vector<uint64_t> peers = PeersOf(ops);
   for (uint64_t p : peers) u.add_peers(p);
-  if (!ops.ins.empty()) EncodeRuns(ops.ins, peers, u.mutable_inserts());
+  if (!ops.ins.empty()) EncodeRuns(ops.ins, peers, u.mutable_inserts(), neighbours);
   if (!ops.del.empty()) EncodeDeletes(ops.del, peers, u.mutable_deletes());
   return u;
 }
 
+// Hand-built updates write every origin explicitly, so a row's meaning does
+// not depend on its neighbours.
 inline std::string BuildUpdate(const Ops& ops, uint32_t format_version = CurrentFormatVersion()) {
-  return ToWire(ops, format_version).SerializeAsString();
+  return ToWire(ops, format_version, /*neighbours=*/false).SerializeAsString();
 }
 
 // ---------------------------------------------------------------- decoding
 
 inline bool DecodeRuns(const wire::RunColumns& in, const std::vector<uint64_t>& peers, std::vector<InsRun>* out,
                        std::string* err) {
-  const int n = in.peer_size();
-  if (in.counter_size() != n || in.len_deleted_size() != n || in.left_peer_size() != n || in.left_counter_size() != n ||
-      in.right_peer_size() != n || in.right_counter_size() != n) {
+  const size_t n = static_cast<size_t>(in.counter_size());
+  std::vector<uint32_t> row_peers, origin_peers;
+  if (static_cast<size_t>(in.len_deleted_size()) != n || static_cast<size_t>(in.origin_kinds_size()) != n ||
+      !GetRuns(in.peer_runs(), n, &row_peers) ||
+      !GetRuns(in.origin_peer_runs(), static_cast<size_t>(in.origin_counter_size()), &origin_peers)) {
     *err = "run columns of different lengths";
     return false;
   }
@@ -146,39 +209,18 @@ inline bool DecodeRuns(const wire::RunColumns& in, const std::vector<uint64_t>& 
   }
   size_t pos = 0;
   std::map<uint64_t, uint64_t> prev_end;
-  for (int i = 0; i < n; ++i) {
-    auto peer_at = [&](uint32_t idx, uint64_t* p) {
-      if (idx >= peers.size()) return false;
-      *p = peers[idx];
-      return true;
-    };
-    InsRun r;
-    if (!peer_at(in.peer(i), &r.peer)) {
+  const size_t first = out->size();
+  for (size_t i = 0; i < n; ++i) {
+    if (row_peers[i] >= peers.size()) {
       *err = "run peer index out of range";
       return false;
     }
+    InsRun r;
+    r.peer = peers[row_peers[i]];
     r.counter = prev_end[r.peer] + static_cast<uint64_t>(in.counter(i));
     r.len = in.len_deleted(i) >> 1;
     r.deleted = in.len_deleted(i) & 1;
     prev_end[r.peer] = r.counter + r.len;
-    if (in.left_peer(i) != 0) {
-      Id id;
-      if (!peer_at(in.left_peer(i) - 1, &id.peer)) {
-        *err = "left origin peer out of range";
-        return false;
-      }
-      id.counter = r.counter + static_cast<uint64_t>(in.left_counter(i));
-      r.left = id;
-    }
-    if (in.right_peer(i) != 0) {
-      Id id;
-      if (!peer_at(in.right_peer(i) - 1, &id.peer)) {
-        *err = "right origin peer out of range";
-        return false;
-      }
-      id.counter = r.counter + static_cast<uint64_t>(in.right_counter(i));
-      r.right = id;
-    }
     if (!r.deleted) {
       if (r.len > text.size() - pos) {
         *err = "run text too short";
@@ -193,31 +235,59 @@ inline bool DecodeRuns(const wire::RunColumns& in, const std::vector<uint64_t>& 
     *err = "run text too long";
     return false;
   }
+  int next_explicit = 0;
+  for (size_t i = 0; i < n; ++i) {
+    InsRun& r = (*out)[first + i];
+    for (int side = 0; side < 2; ++side) {
+      const uint32_t kind = side == 0 ? in.origin_kinds(i) % 3 : in.origin_kinds(i) / 3;
+      std::optional<Id>& origin = side == 0 ? r.left : r.right;
+      if (kind == 0) continue;
+      if (kind == 1) {
+        if (side == 0 ? i == 0 : i + 1 == n) {
+          *err = "neighbour origin without a neighbour";
+          return false;
+        }
+        const InsRun& o = (*out)[first + (side == 0 ? i - 1 : i + 1)];
+        origin = side == 0 ? Id{o.peer, o.counter + o.len - 1} : Id{o.peer, o.counter};
+      } else {
+        if (next_explicit >= in.origin_counter_size() || origin_peers[next_explicit] >= peers.size()) {
+          *err = "explicit origin missing or out of range";
+          return false;
+        }
+        origin = Id{peers[origin_peers[next_explicit]],
+                    r.counter + static_cast<uint64_t>(in.origin_counter(next_explicit))};
+        ++next_explicit;
+      }
+    }
+  }
   return true;
 }
 
 inline bool DecodeDeletes(const wire::DeleteColumns& in, const std::vector<uint64_t>& peers, std::vector<DelRun>* out,
                           std::string* err) {
-  const int n = in.peer_size();
-  if (in.counter_size() != n || in.len_backward_size() != n || in.target_peer_size() != n ||
-      in.target_counter_size() != n) {
+  const size_t n = static_cast<size_t>(in.counter_size());
+  std::vector<uint32_t> row_peers, target_peers;
+  if (static_cast<size_t>(in.len_backward_size()) != n || static_cast<size_t>(in.target_counter_size()) != n ||
+      !GetRuns(in.peer_runs(), n, &row_peers) || !GetRuns(in.target_peer_runs(), n, &target_peers)) {
     *err = "delete columns of different lengths";
     return false;
   }
   std::map<uint64_t, uint64_t> prev_end;
-  for (int i = 0; i < n; ++i) {
-    if (in.peer(i) >= peers.size() || in.target_peer(i) >= peers.size()) {
+  uint64_t prev_target = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (row_peers[i] >= peers.size() || target_peers[i] >= peers.size()) {
       *err = "delete peer index out of range";
       return false;
     }
     DelRun d;
-    d.peer = peers[in.peer(i)];
-    d.counter = prev_end[d.peer] + in.counter(i);
+    d.peer = peers[row_peers[i]];
+    d.counter = prev_end[d.peer] + static_cast<uint64_t>(in.counter(i));
     d.len = in.len_backward(i) >> 1;
     d.backward = in.len_backward(i) & 1;
     prev_end[d.peer] = d.counter + d.len;
-    d.target.peer = peers[in.target_peer(i)];
-    d.target.counter = d.counter + static_cast<uint64_t>(in.target_counter(i));
+    d.target.peer = peers[target_peers[i]];
+    d.target.counter = prev_target + static_cast<uint64_t>(in.target_counter(i));
+    prev_target = d.backward ? d.target.counter - (d.len - 1) : d.target.counter + (d.len - 1);
     out->push_back(d);
   }
   return true;
