@@ -155,6 +155,11 @@ void EncodeDeleteColumns(const std::vector<DeleteOp>& deletes, const PeerList& p
   PutRuns(target_peers, out->mutable_target_peer_runs());
 }
 
+namespace {
+// Whether nothing was decoded into `out` yet.
+bool first_message(const UpdateOps* out) { return out->text.empty() && out->inserts.empty(); }
+}  // namespace
+
 Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peers, UpdateOps* out) {
   const size_t n = static_cast<size_t>(in.counter_size());
   if (static_cast<size_t>(in.len_deleted_size()) != n || static_cast<size_t>(in.origin_kinds_size()) != n) {
@@ -165,7 +170,10 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peer
   if (s.ok()) s = origin_peers.Check(in.origin_counter_size(), peers.size());
   if (!s.ok()) return s;
   const std::string& text = in.text();
-  if (!utf8::Validate(text, nullptr)) return Status::Corrupt("insert text is not valid UTF-8");
+  utf8::Counts counts;
+  if (!utf8::Validate(text, &counts)) return Status::Corrupt("insert text is not valid UTF-8");
+  const bool ascii = counts.code_points == text.size();
+  out->ascii = (first_message(out) || out->ascii) && ascii;
   const size_t base = out->text.size();
   const size_t first = out->inserts.size();
   out->text.append(text);
@@ -190,9 +198,13 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peer
       // Each visible run takes exactly `len` code points of the text.
       if (op.len > text.size() - text_pos) return Status::Corrupt("insert text shorter than its runs");
       size_t end = text_pos;
-      for (uint64_t k = 0; k < op.len; ++k) {
-        if (end >= text.size()) return Status::Corrupt("insert text shorter than its runs");
-        end += utf8::SequenceLength(static_cast<unsigned char>(text[end]));
+      if (ascii) {
+        end += op.len;
+      } else {
+        for (uint64_t k = 0; k < op.len; ++k) {
+          if (end >= text.size()) return Status::Corrupt("insert text shorter than its runs");
+          end += utf8::SequenceLength(static_cast<unsigned char>(text[end]));
+        }
       }
       op.text_begin = base + text_pos;
       op.text_end = base + end;

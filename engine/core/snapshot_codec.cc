@@ -183,9 +183,9 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
         piece.left_counter = piece.counter - 1;
       }
       if (!op.deleted) {
-        std::string_view pc = c.substr(0, utf8::ByteOffsetOfCodePoint(c, piece.len));
+        std::string_view pc = c.substr(0, ops.ascii ? piece.len : utf8::ByteOffsetOfCodePoint(c, piece.len));
         piece.bytes = static_cast<uint32_t>(pc.size());
-        piece.utf16 = static_cast<uint32_t>(utf8::Count(pc).utf16);
+        piece.utf16 = ops.ascii ? piece.len : static_cast<uint32_t>(utf8::Count(pc).utf16);
         content.append(pc);
         c.remove_prefix(pc.size());
       }
