@@ -123,7 +123,9 @@ int main(int argc, char** argv) {
       runs = std::max(1, std::atoi(argv[++i]));
     } else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) {
       ++i;
-      phase = !std::strcmp(argv[i], "apply") ? kApply : !std::strcmp(argv[i], "remote") ? kRemote : kAll;
+      phase = !std::strcmp(argv[i], "apply")    ? kApply
+              : !std::strcmp(argv[i], "remote") ? kRemote
+                                                : kAll;
     } else if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
       std::printf("usage: tandem-trace [--runs N] [--only apply|remote] TRACE.json.gz...\n");
       return 0;

@@ -1,8 +1,7 @@
 #include "trace_reader.h"
 
-#include <zlib.h>
-
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 
 namespace tandem::bench {
 

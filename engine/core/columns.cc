@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tandem.pb.h"
+
 #include "utf8.h"
 
 namespace tandem {
@@ -91,7 +92,8 @@ bool AddDelta(uint64_t base, int64_t delta, uint64_t* out) {
     if (d > base) return false;
     *out = base - d;
   } else {
-    if (static_cast<uint64_t>(delta) > kMaxCounter || base > kMaxCounter - static_cast<uint64_t>(delta)) {
+    if (static_cast<uint64_t>(delta) > kMaxCounter ||
+        base > kMaxCounter - static_cast<uint64_t>(delta)) {
       return false;
     }
     *out = base + static_cast<uint64_t>(delta);
@@ -118,13 +120,15 @@ void EncodeRunColumns(const std::vector<InsertOp>& inserts, const std::string& t
     out->add_len_deleted((op.len << 1) | (op.deleted ? 1 : 0));
     uint32_t left = kNone, right = kNone;
     if (op.left) {
-      const bool neighbour = i > 0 && *op.left == OpId{inserts[i - 1].id.peer,
-                                                       inserts[i - 1].id.counter + inserts[i - 1].len - 1};
+      const bool neighbour =
+          i > 0 && *op.left == OpId{inserts[i - 1].id.peer,
+                                    inserts[i - 1].id.counter + inserts[i - 1].len - 1};
       left = neighbour ? kNeighbour : kExplicit;
     }
     if (op.right) right = (i + 1 < n && *op.right == inserts[i + 1].id) ? kNeighbour : kExplicit;
     out->add_origin_kinds(left + 3 * right);
-    for (const auto* o : {left == kExplicit ? &op.left : nullptr, right == kExplicit ? &op.right : nullptr}) {
+    for (const auto* o :
+         {left == kExplicit ? &op.left : nullptr, right == kExplicit ? &op.right : nullptr}) {
       if (!o) continue;
       origin_peers.push_back(peers.Index((*o)->peer));
       out->add_origin_counter(static_cast<int64_t>((*o)->counter - op.id.counter));
@@ -157,12 +161,15 @@ void EncodeDeleteColumns(const std::vector<DeleteOp>& deletes, const PeerList& p
 
 namespace {
 // Whether nothing was decoded into `out` yet.
-bool first_message(const UpdateOps* out) { return out->text.empty() && out->inserts.empty(); }
+bool first_message(const UpdateOps* out) {
+  return out->text.empty() && out->inserts.empty();
+}
 }  // namespace
 
 Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peers, UpdateOps* out) {
   const size_t n = static_cast<size_t>(in.counter_size());
-  if (static_cast<size_t>(in.len_deleted_size()) != n || static_cast<size_t>(in.origin_kinds_size()) != n) {
+  if (static_cast<size_t>(in.len_deleted_size()) != n ||
+      static_cast<size_t>(in.origin_kinds_size()) != n) {
     return Status::Corrupt("insert columns differ in length");
   }
   RunReader row_peers(in.peer_runs()), origin_peers(in.origin_peer_runs());
@@ -185,18 +192,21 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peer
     const uint32_t p = row_peers.Next();
     InsertOp op;
     op.id.peer = peers[p];
-    if (!AddDelta(prev_end[p], in.counter(i), &op.id.counter)) return Status::Corrupt("insert counter out of range");
+    if (!AddDelta(prev_end[p], in.counter(i), &op.id.counter))
+      return Status::Corrupt("insert counter out of range");
     op.len = in.len_deleted(i) >> 1;
     op.deleted = in.len_deleted(i) & 1;
     if (op.len == 0) return Status::Corrupt("empty insert run");
     // Peers cut runs at 2^32 - 1 items; longer ones would only serve to make
     // a receiver allocate without bound.
     if (op.len > UINT32_MAX) return Status::Corrupt("insert run longer than 2^32 - 1 items");
-    if (op.len > kMaxCounter + 1 - op.id.counter) return Status::Corrupt("insert run overflows counters");
+    if (op.len > kMaxCounter + 1 - op.id.counter)
+      return Status::Corrupt("insert run overflows counters");
     prev_end[p] = op.id.counter + op.len;
     if (!op.deleted) {
       // Each visible run takes exactly `len` code points of the text.
-      if (op.len > text.size() - text_pos) return Status::Corrupt("insert text shorter than its runs");
+      if (op.len > text.size() - text_pos)
+        return Status::Corrupt("insert text shorter than its runs");
       size_t end = text_pos;
       if (ascii) {
         end += op.len;
@@ -229,7 +239,8 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peer
         const InsertOp& o = out->inserts[first + (side == 0 ? i - 1 : i + 1)];
         origin = side == 0 ? OpId{o.id.peer, o.id.counter + o.len - 1} : o.id;
       } else {
-        if (explicit_used >= in.origin_counter_size()) return Status::Corrupt("missing explicit origin");
+        if (explicit_used >= in.origin_counter_size())
+          return Status::Corrupt("missing explicit origin");
         const uint32_t p = origin_peers.Next();
         uint64_t c;
         if (p >= peers.size() || !AddDelta(op.id.counter, in.origin_counter(explicit_used), &c)) {
@@ -251,7 +262,8 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peer
 Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId> peers,
                            UpdateOps* out) {
   const size_t n = static_cast<size_t>(in.counter_size());
-  if (static_cast<size_t>(in.len_backward_size()) != n || static_cast<size_t>(in.target_counter_size()) != n) {
+  if (static_cast<size_t>(in.len_backward_size()) != n ||
+      static_cast<size_t>(in.target_counter_size()) != n) {
     return Status::Corrupt("delete columns differ in length");
   }
   RunReader row_peers(in.peer_runs()), target_peers(in.target_peer_runs());
@@ -274,12 +286,14 @@ Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId
     op.backward = (in.len_backward(i) & 1) && op.len > 1;
     if (op.len == 0) return Status::Corrupt("empty delete run");
     if (op.len > UINT32_MAX) return Status::Corrupt("delete run longer than 2^32 - 1 operations");
-    if (op.len > kMaxCounter + 1 - op.id.counter) return Status::Corrupt("delete run overflows counters");
+    if (op.len > kMaxCounter + 1 - op.id.counter)
+      return Status::Corrupt("delete run overflows counters");
     prev = op.id.counter + op.len;
     if (!AddDelta(prev_target, in.target_counter(i), &op.target.counter)) {
       return Status::Corrupt("delete target out of range");
     }
-    if (op.backward ? op.target.counter < op.len - 1 : op.len - 1 > kMaxCounter - op.target.counter) {
+    if (op.backward ? op.target.counter < op.len - 1
+                    : op.len - 1 > kMaxCounter - op.target.counter) {
       return Status::Corrupt("delete targets out of range");
     }
     prev_target = op.backward ? op.target.counter - (op.len - 1) : op.target.counter + (op.len - 1);

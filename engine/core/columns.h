@@ -39,8 +39,7 @@ void EncodeDeleteColumns(const std::vector<DeleteOp>& deletes, const PeerList& p
 
 // Reads and validates columns against the message's peer table `peers`
 // (already checked to be strictly ascending). Appends to `out`.
-Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peers,
-                        UpdateOps* out);
+Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peers, UpdateOps* out);
 Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId> peers,
                            UpdateOps* out);
 // Checks that a message's peer table is strictly ascending.

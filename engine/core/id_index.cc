@@ -10,7 +10,8 @@ using Entry = IdIndex::Entry;
 
 // First entry whose end is past `counter`.
 std::vector<Entry>::const_iterator Upper(const std::vector<Entry>& v, uint64_t counter) {
-  return std::upper_bound(v.begin(), v.end(), counter, [](uint64_t c, const Entry& e) { return c < e.end; });
+  return std::upper_bound(v.begin(), v.end(), counter,
+                          [](uint64_t c, const Entry& e) { return c < e.end; });
 }
 
 // Sets [start, end) -> leaf in one sorted vector: the entries it overlaps
@@ -21,9 +22,11 @@ void SetFlat(std::vector<Entry>& v, uint64_t start, uint64_t end, RunLeaf* leaf)
   while (last < v.size() && v[last].start < end) ++last;
   Entry repl[3];
   int n = 0;
-  if (first < last && v[first].start < start) repl[n++] = Entry{v[first].start, start, v[first].leaf};
+  if (first < last && v[first].start < start)
+    repl[n++] = Entry{v[first].start, start, v[first].leaf};
   repl[n++] = Entry{start, end, leaf};
-  if (first < last && v[last - 1].end > end) repl[n++] = Entry{end, v[last - 1].end, v[last - 1].leaf};
+  if (first < last && v[last - 1].end > end)
+    repl[n++] = Entry{end, v[last - 1].end, v[last - 1].leaf};
   if (first > 0 && v[first - 1].end == repl[0].start && v[first - 1].leaf == repl[0].leaf) {
     --first;
     repl[0].start = v[first].start;
@@ -116,7 +119,8 @@ void IdIndex::Set(PeerIndex peer, uint64_t start, uint64_t len, RunLeaf* leaf) {
     cut.push_back(std::move(piece));
   }
   buckets.erase(buckets.begin() + b0, buckets.begin() + b1 + 1);
-  buckets.insert(buckets.begin() + b0, std::make_move_iterator(cut.begin()), std::make_move_iterator(cut.end()));
+  buckets.insert(buckets.begin() + b0, std::make_move_iterator(cut.begin()),
+                 std::make_move_iterator(cut.end()));
 }
 
 void IdIndex::Load(std::vector<std::vector<Entry>> entries) {

@@ -46,7 +46,6 @@ class IdIndex {
   std::vector<Entry> Entries(PeerIndex peer) const;
 
  private:
-
   // The first bucket whose last entry ends after `counter`, or buckets.size().
   static size_t BucketOf(const std::vector<Bucket>& buckets, uint64_t counter);
 

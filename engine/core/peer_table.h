@@ -42,7 +42,8 @@ class PeerTable {
   PeerId id(PeerIndex i) const { return ids_[i]; }
   size_t size() const { return ids_.size(); }
   uint64_t MemoryUsage() const {
-    return ids_.capacity() * sizeof(PeerId) + sorted_.capacity() * sizeof(std::pair<PeerId, PeerIndex>);
+    return ids_.capacity() * sizeof(PeerId) +
+           sorted_.capacity() * sizeof(std::pair<PeerId, PeerIndex>);
   }
 
  private:

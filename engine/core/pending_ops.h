@@ -20,9 +20,9 @@ namespace tandem {
 
 struct PendingOp {
   bool is_insert = true;
-  InsertOp ins;       // text_begin/text_end index into `text`
+  InsertOp ins;  // text_begin/text_end index into `text`
   DeleteOp del;
-  std::string text;   // the insert's content
+  std::string text;  // the insert's content
   OpId id() const { return is_insert ? ins.id : del.id; }
   uint64_t len() const { return is_insert ? ins.len : del.len; }
 };

@@ -36,7 +36,8 @@ struct Run {
   uint64_t end() const { return counter + len; }
   bool contains(PeerIndex p, uint64_t c) const { return p == peer && c >= counter && c < end(); }
   bool same_right(const Run& o) const {
-    return right_peer == o.right_peer && (right_peer == kNoOrigin || right_counter == o.right_counter);
+    return right_peer == o.right_peer &&
+           (right_peer == kNoOrigin || right_counter == o.right_counter);
   }
   // True when `next`, placed right after this run, continues it: its first
   // item's left origin is our last item, ids are consecutive, the right

@@ -62,7 +62,9 @@ RunTree::RunTree() {
   first_ = leaf;
 }
 
-RunTree::~RunTree() { FreeAll(); }
+RunTree::~RunTree() {
+  FreeAll();
+}
 
 void RunTree::FreeAll() {
   // Internal nodes level by level, then the leaves through their links.
@@ -72,7 +74,8 @@ void RunTree::FreeAll() {
       std::vector<RunInternal*> next;
       for (RunInternal* n : level) {
         if (!n->leaf_children) {
-          for (uint32_t i = 0; i < n->count; ++i) next.push_back(static_cast<RunInternal*>(n->children[i]));
+          for (uint32_t i = 0; i < n->count; ++i)
+            next.push_back(static_cast<RunInternal*>(n->children[i]));
         }
         delete n;
       }
@@ -297,7 +300,8 @@ void RunTree::InsertChild(RunInternal* parent, void* after, void* child, const M
     parent->count = half;
     // The moved subtrees leave parent's sums and come back with the sibling.
     const void* c = parent;
-    for (RunInternal* p = parent->parent; p; c = p, p = p->parent) p->metrics[ChildIndex(p, c)] -= moved;
+    for (RunInternal* p = parent->parent; p; c = p, p = p->parent)
+      p->metrics[ChildIndex(p, c)] -= moved;
     total_ -= moved;
     InsertChild(parent->parent, parent, sib, moved, false);
     bool in_sib = false;
@@ -324,7 +328,8 @@ RunTree::Loc RunTree::Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const
   if (edit.erase) {
     leaf->text.erase(edit.pos, edit.erase);
     // Deleted content leaves memory, not just the string's length.
-    if (leaf->text.capacity() > 64 && leaf->text.size() < leaf->text.capacity() / 4) leaf->text.shrink_to_fit();
+    if (leaf->text.capacity() > 64 && leaf->text.size() < leaf->text.capacity() / 4)
+      leaf->text.shrink_to_fit();
   }
   if (!edit.insert.empty()) leaf->text.insert(edit.pos, edit.insert);
   const uint32_t new_count = leaf->count - remove + n;
@@ -361,7 +366,8 @@ RunTree::Loc RunTree::Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const
     leaf->text.shrink_to_fit();
     std::copy(all, all + keep, leaf->runs);
     leaf->count = keep;
-    for (uint32_t i = 0; i < move; ++i) index_.Set(next->runs[i].peer, next->runs[i].counter, next->runs[i].len, next);
+    for (uint32_t i = 0; i < move; ++i)
+      index_.Set(next->runs[i].peer, next->runs[i].counter, next->runs[i].len, next);
     SetLeafMetrics(leaf, leaf->Sum());
     AddMetrics(next, moved);
     return k < keep ? Loc{leaf, k, 0} : Loc{next, k - keep, 0};
@@ -448,7 +454,8 @@ bool RunTree::MarkDeleted(Loc at, uint32_t n) {
   mid.utf16 = 0;
   parts[k++] = mid;
   if (n < rest.len) ++k;
-  Loc loc = Splice(leaf, at.idx, 1, parts, k, TextEdit{run_text + head_bytes, mid_bytes, {}}, focus);
+  Loc loc =
+      Splice(leaf, at.idx, 1, parts, k, TextEdit{run_text + head_bytes, mid_bytes, {}}, focus);
   TryMergeAround(loc.leaf, loc.idx);
   return true;
 }
@@ -483,7 +490,8 @@ void RunTree::Load(const std::vector<Run>& runs, std::string_view text) {
   for (size_t i = 0; i == 0 || i < runs.size(); i += kFill) {
     auto* leaf = new RunLeaf();
     ++leaves_;
-    uint32_t n = static_cast<uint32_t>(std::min<size_t>(kFill, runs.size() - std::min(i, runs.size())));
+    uint32_t n =
+        static_cast<uint32_t>(std::min<size_t>(kFill, runs.size() - std::min(i, runs.size())));
     size_t bytes = 0;
     for (uint32_t j = 0; j < n; ++j) {
       const Run& r = runs[i + j];
@@ -543,7 +551,9 @@ uint64_t RunTree::MemoryUsage() const {
 }
 
 namespace {
-Status Fail(const char* what) { return Status::Corrupt(std::string("run tree: ") + what); }
+Status Fail(const char* what) {
+  return Status::Corrupt(std::string("run tree: ") + what);
+}
 }  // namespace
 
 Status RunTree::Check() const {

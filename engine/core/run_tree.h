@@ -36,7 +36,7 @@ struct RunLeaf {
   RunLeaf* prev = nullptr;
   RunLeaf* next = nullptr;
   uint32_t count = 0;
-  Metrics sum;       // of this leaf's runs
+  Metrics sum;  // of this leaf's runs
   Run runs[kLeafCap];
   std::string text;  // content of the visible runs, in order
 

@@ -142,7 +142,8 @@ uint64_t Sequence::Integrate(const InsertOp& op, std::string_view content, uint3
       // at the right origin if it is in there.
       const uint64_t rest = other.len - cur.off;
       if (right_pos > i && right_pos < i + rest) {
-        if (!scanning) dest = RunTree::Loc{cur.leaf, cur.idx, cur.off + static_cast<uint32_t>(right_pos - i)};
+        if (!scanning)
+          dest = RunTree::Loc{cur.leaf, cur.idx, cur.off + static_cast<uint32_t>(right_pos - i)};
         break;
       }
       i += rest;

@@ -20,9 +20,9 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "peer_table.h"
 #include "run_tree.h"
@@ -81,7 +81,9 @@ class Sequence {
 
  private:
   RunTree::Loc Find(const OpId& id) const;
-  uint64_t ItemPos(RunTree::Loc loc) const { return tree_.MetricsBefore(loc.leaf).items + ItemsInLeafBefore(loc); }
+  uint64_t ItemPos(RunTree::Loc loc) const {
+    return tree_.MetricsBefore(loc.leaf).items + ItemsInLeafBefore(loc);
+  }
   static uint64_t ItemsInLeafBefore(RunTree::Loc loc);
   Run MakeRun(const InsertOp& op, uint32_t bytes, uint32_t utf16);
 

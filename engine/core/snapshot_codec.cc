@@ -1,16 +1,17 @@
 // Text::EncodeSnapshot / Text::DecodeSnapshot: the whole replica <->
 // wire::Snapshot. Decoding validates the message and builds the run tree in
 // one pass (RunTree::Load); it does not replay operations.
+#include <algorithm>
+
 #include <zlib.h>
 
-#include <algorithm>
+#include "tandem.pb.h"
 
 #include "columns.h"
 #include "delete_log.h"
 #include "format.h"
 #include "pending_ops.h"
 #include "sequence.h"
-#include "tandem.pb.h"
 #include "text.h"
 #include "update_codec.h"
 #include "utf8.h"
@@ -29,8 +30,9 @@ std::string Text::EncodeSnapshot() const {
       if (r.right_peer != kNoOrigin) right = OpId{peers.id(r.right_peer - 1), r.right_counter};
       if (!rows.inserts.empty()) {
         InsertOp& last = rows.inserts.back();
-        if (last.id.peer == pid && last.id.counter + last.len == r.counter && last.deleted == r.deleted() &&
-            r.left_peer == r.peer + 1 && r.left_counter == r.counter - 1 && last.right == right) {
+        if (last.id.peer == pid && last.id.counter + last.len == r.counter &&
+            last.deleted == r.deleted() && r.left_peer == r.peer + 1 &&
+            r.left_counter == r.counter - 1 && last.right == right) {
           last.len += r.len;
           last.text_end += r.bytes;
           continue;
@@ -50,8 +52,8 @@ std::string Text::EncodeSnapshot() const {
   }
   UpdateOps deletes;
   for (const DeleteRun& d : deletes_->runs()) {
-    deletes.deletes.push_back(
-        DeleteOp{OpId{peers.id(d.peer), d.counter}, d.len, OpId{peers.id(d.target_peer), d.target}, d.backward});
+    deletes.deletes.push_back(DeleteOp{OpId{peers.id(d.peer), d.counter}, d.len,
+                                       OpId{peers.id(d.target_peer), d.target}, d.backward});
   }
   Canonicalize(&deletes);
 
@@ -76,7 +78,8 @@ std::string Text::EncodeSnapshot() const {
   uLongf packed_size = compressBound(body.size());
   std::string packed(packed_size, '\0');
   if (compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
-                reinterpret_cast<const Bytef*>(body.data()), body.size(), format::kSnapshotDeflateLevel) == Z_OK &&
+                reinterpret_cast<const Bytef*>(body.data()), body.size(),
+                format::kSnapshotDeflateLevel) == Z_OK &&
       packed_size < body.size()) {
     packed.resize(packed_size);
     snapshot.set_deflated(true);
@@ -92,11 +95,13 @@ std::string Text::EncodeSnapshot() const {
 Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr<Text>* out,
                             TextLimits limits) {
   wire::Snapshot snapshot;
-  if (bytes.size() > INT32_MAX || !snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  if (bytes.size() > INT32_MAX ||
+      !snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return Status::Corrupt("snapshot is not a valid protobuf message");
   }
   if (snapshot.format_version() != format::kSnapshotVersion) {
-    return Status::Unsupported("snapshot format version " + std::to_string(snapshot.format_version()));
+    return Status::Unsupported("snapshot format version " +
+                               std::to_string(snapshot.format_version()));
   }
   std::string inflated;
   const std::string* body = &snapshot.body();
@@ -119,7 +124,8 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
     return Status::Corrupt("snapshot body size does not match");
   }
   wire::SnapshotBody msg;
-  if (body->size() > INT32_MAX || !msg.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
+  if (body->size() > INT32_MAX ||
+      !msg.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
     return Status::Corrupt("snapshot body is not a valid protobuf message");
   }
   std::vector<PeerId> peers(msg.peers().begin(), msg.peers().end());
@@ -127,9 +133,12 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
   if (!s.ok()) return s;
   UpdateOps ops;
   s = DecodeRunColumns(msg.runs(), peers, &ops);
-  if (!s.ok()) return s.code() == StatusCode::kCorrupt ? Status::Corrupt("snapshot runs: " + s.message()) : s;
+  if (!s.ok())
+    return s.code() == StatusCode::kCorrupt ? Status::Corrupt("snapshot runs: " + s.message()) : s;
   s = DecodeDeleteColumns(msg.deletes(), peers, &ops);
-  if (!s.ok()) return s.code() == StatusCode::kCorrupt ? Status::Corrupt("snapshot deletes: " + s.message()) : s;
+  if (!s.ok())
+    return s.code() == StatusCode::kCorrupt ? Status::Corrupt("snapshot deletes: " + s.message())
+                                            : s;
 
   // Each peer's operations must cover [0, next) exactly once: that is what
   // makes the implied version vector true.
@@ -137,8 +146,10 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
   auto peer_index = [&](PeerId id) {
     return static_cast<size_t>(std::lower_bound(peers.begin(), peers.end(), id) - peers.begin());
   };
-  for (const InsertOp& op : ops.inserts) ranges[peer_index(op.id.peer)].emplace_back(op.id.counter, op.len);
-  for (const DeleteOp& op : ops.deletes) ranges[peer_index(op.id.peer)].emplace_back(op.id.counter, op.len);
+  for (const InsertOp& op : ops.inserts)
+    ranges[peer_index(op.id.peer)].emplace_back(op.id.counter, op.len);
+  for (const DeleteOp& op : ops.deletes)
+    ranges[peer_index(op.id.peer)].emplace_back(op.id.counter, op.len);
   VersionVector version;
   for (size_t p = 0; p < peers.size(); ++p) {
     auto& r = ranges[p];
@@ -183,7 +194,8 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
         piece.left_counter = piece.counter - 1;
       }
       if (!op.deleted) {
-        std::string_view pc = c.substr(0, ops.ascii ? piece.len : utf8::ByteOffsetOfCodePoint(c, piece.len));
+        std::string_view pc =
+            c.substr(0, ops.ascii ? piece.len : utf8::ByteOffsetOfCodePoint(c, piece.len));
         piece.bytes = static_cast<uint32_t>(pc.size());
         piece.utf16 = ops.ascii ? piece.len : static_cast<uint32_t>(utf8::Count(pc).utf16);
         content.append(pc);
@@ -198,9 +210,10 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
   for (const DeleteOp& op : ops.deletes) {
     for (uint64_t done = 0; done < op.len;) {
       const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(op.len - done, UINT32_MAX));
-      text->deletes_->Append(static_cast<PeerIndex>(peer_index(op.id.peer)), op.id.counter + done, n,
-                             static_cast<PeerIndex>(peer_index(op.target.peer)),
-                             op.backward ? op.target.counter - done : op.target.counter + done, op.backward);
+      text->deletes_->Append(static_cast<PeerIndex>(peer_index(op.id.peer)), op.id.counter + done,
+                             n, static_cast<PeerIndex>(peer_index(op.target.peer)),
+                             op.backward ? op.target.counter - done : op.target.counter + done,
+                             op.backward);
       done += n;
     }
   }

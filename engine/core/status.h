@@ -22,10 +22,16 @@ class Status {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return Status(StatusCode::kInvalidArgument, std::move(msg)); }
+  static Status InvalidArgument(std::string msg) {
+    return Status(StatusCode::kInvalidArgument, std::move(msg));
+  }
   static Status Corrupt(std::string msg) { return Status(StatusCode::kCorrupt, std::move(msg)); }
-  static Status Unsupported(std::string msg) { return Status(StatusCode::kUnsupported, std::move(msg)); }
-  static Status LimitExceeded(std::string msg) { return Status(StatusCode::kLimitExceeded, std::move(msg)); }
+  static Status Unsupported(std::string msg) {
+    return Status(StatusCode::kUnsupported, std::move(msg));
+  }
+  static Status LimitExceeded(std::string msg) {
+    return Status(StatusCode::kLimitExceeded, std::move(msg));
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -19,7 +19,9 @@ Text::Text(PeerId peer, TextLimits limits)
 
 Text::~Text() = default;
 
-uint64_t Text::length(IndexUnit unit) const { return seq_->tree().CharsToUnit(unit, seq_->size().chars); }
+uint64_t Text::length(IndexUnit unit) const {
+  return seq_->tree().CharsToUnit(unit, seq_->size().chars);
+}
 
 std::string Text::ToString() const {
   std::string out;
@@ -31,13 +33,16 @@ std::string Text::ToString() const {
 Status Text::ConvertIndex(uint64_t index, IndexUnit from, IndexUnit to, uint64_t* out) const {
   uint64_t chars;
   if (!seq_->tree().UnitToChars(from, index, &chars)) {
-    return Status::InvalidArgument("index " + std::to_string(index) + " is out of range or inside a character");
+    return Status::InvalidArgument("index " + std::to_string(index) +
+                                   " is out of range or inside a character");
   }
   *out = seq_->tree().CharsToUnit(to, chars);
   return Status::Ok();
 }
 
-uint64_t Text::pending_ops() const { return pending_->ops(); }
+uint64_t Text::pending_ops() const {
+  return pending_->ops();
+}
 
 void Text::SetObserver(std::function<void(const TextChange&)> observer) {
   observer_ = std::move(observer);
@@ -95,7 +100,8 @@ Status Text::CommitTransaction(std::string* update) {
         } else if (r.left_peer != kNoOrigin) {
           op.left = OpId{seq_->peers().id(r.left_peer - 1), r.left_counter};
         }
-        if (r.right_peer != kNoOrigin) op.right = OpId{seq_->peers().id(r.right_peer - 1), r.right_counter};
+        if (r.right_peer != kNoOrigin)
+          op.right = OpId{seq_->peers().id(r.right_peer - 1), r.right_counter};
         if (!op.deleted) {
           std::string_view content = loc.leaf->Content(loc.idx);
           size_t b0 = utf8::ByteOffsetOfCodePoint(content, loc.off);
@@ -129,14 +135,18 @@ Status Text::CommitTransaction(std::string* update) {
 Status Text::Insert(uint64_t index, std::string_view text, IndexUnit unit) {
   uint64_t at;
   if (!seq_->tree().UnitToChars(unit, index, &at)) {
-    return Status::InvalidArgument("insert index " + std::to_string(index) + " is out of range or inside a character");
+    return Status::InvalidArgument("insert index " + std::to_string(index) +
+                                   " is out of range or inside a character");
   }
   utf8::Counts counts;
-  if (!utf8::Validate(text, &counts)) return Status::InvalidArgument("inserted text is not valid UTF-8");
-  if (text.size() > (uint64_t{1} << 30)) return Status::InvalidArgument("inserted text is over 1 GiB");
+  if (!utf8::Validate(text, &counts))
+    return Status::InvalidArgument("inserted text is not valid UTF-8");
+  if (text.size() > (uint64_t{1} << 30))
+    return Status::InvalidArgument("inserted text is over 1 GiB");
   if (counts.code_points == 0) return Status::Ok();
   const uint64_t counter = version_.get(peer_);
-  if (counter + counts.code_points > kMaxCounter) return Status::LimitExceeded("peer counter space exhausted");
+  if (counter + counts.code_points > kMaxCounter)
+    return Status::LimitExceeded("peer counter space exhausted");
   const bool implicit = !in_txn_;
   if (implicit) BeginTransaction();
   if (counts.code_points <= kMaxVisibleRunLen) {
@@ -164,7 +174,8 @@ Status Text::Delete(uint64_t index, uint64_t count, IndexUnit unit) {
   if (!seq_->tree().UnitToChars(unit, index, &from) ||
       count > length(unit) - std::min(index, length(unit)) ||
       !seq_->tree().UnitToChars(unit, index + count, &to)) {
-    return Status::InvalidArgument("delete range [" + std::to_string(index) + ", +" + std::to_string(count) +
+    return Status::InvalidArgument("delete range [" + std::to_string(index) + ", +" +
+                                   std::to_string(count) +
                                    ") is out of range or splits a character");
   }
   if (to == from) return Status::Ok();
@@ -220,16 +231,16 @@ std::string Text::EncodeUpdate(const VersionVector& since) const {
     const uint64_t known = since.get(pid);
     if (d.end() <= known) continue;
     const uint64_t skip = known > d.counter ? known - d.counter : 0;
-    ops.deletes.push_back(
-        DeleteOp{OpId{pid, d.counter + skip}, d.len - skip, OpId{peers.id(d.target_peer), d.target_at(skip)},
-                 d.backward});
+    ops.deletes.push_back(DeleteOp{OpId{pid, d.counter + skip}, d.len - skip,
+                                   OpId{peers.id(d.target_peer), d.target_at(skip)}, d.backward});
   }
   return EncodeUpdateOps(std::move(ops));
 }
 
 Status Text::ApplyUpdate(std::string_view bytes, ApplyResult* result) {
   if (in_txn_) return Status::InvalidArgument("cannot apply an update inside a transaction");
-  if (bytes.size() > limits_.max_update_bytes) return Status::LimitExceeded("update larger than max_update_bytes");
+  if (bytes.size() > limits_.max_update_bytes)
+    return Status::LimitExceeded("update larger than max_update_bytes");
   UpdateOps ops;
   Status s = DecodeUpdateOps(bytes, &ops);
   if (!s.ok()) return s;
@@ -353,11 +364,11 @@ Status Text::ApplyOps(UpdateOps&& ops, ApplyResult* result) {
   // Runs one operation; on success, wakes what waited for its peer.
   auto run = [&](PendingOp& op) {
     OpId waiting;
-    Try t = op.is_insert
-                ? try_insert(op.ins, std::string_view(op.text).substr(op.ins.text_begin,
-                                                                      op.ins.text_end - op.ins.text_begin),
-                             &waiting)
-                : try_delete(op.del, &waiting);
+    Try t = op.is_insert ? try_insert(op.ins,
+                                      std::string_view(op.text).substr(
+                                          op.ins.text_begin, op.ins.text_end - op.ins.text_begin),
+                                      &waiting)
+                         : try_delete(op.del, &waiting);
     if (t == Try::kApplied) {
       const PeerId p = op.id().peer;
       pending_->TakeReady(p, version_.get(p), &work);
@@ -371,12 +382,14 @@ Status Text::ApplyOps(UpdateOps&& ops, ApplyResult* result) {
   size_t i = 0, j = 0;
   while (i < ops.inserts.size() || j < ops.deletes.size()) {
     PendingOp op;
-    if (j >= ops.deletes.size() || (i < ops.inserts.size() && ops.inserts[i].id < ops.deletes[j].id)) {
+    if (j >= ops.deletes.size() ||
+        (i < ops.inserts.size() && ops.inserts[i].id < ops.deletes[j].id)) {
       op.is_insert = true;
       op.ins = ops.inserts[i++];
       // Content is copied only if the op has to wait; otherwise referenced.
       OpId waiting;
-      std::string_view content(ops.text.data() + op.ins.text_begin, op.ins.text_end - op.ins.text_begin);
+      std::string_view content(ops.text.data() + op.ins.text_begin,
+                               op.ins.text_end - op.ins.text_begin);
       Try t = try_insert(op.ins, content, &waiting);
       if (t == Try::kApplied) {
         pending_->TakeReady(op.ins.id.peer, version_.get(op.ins.id.peer), &work);
@@ -404,8 +417,9 @@ Status Text::ApplyOps(UpdateOps&& ops, ApplyResult* result) {
 }
 
 uint64_t Text::MemoryUsage() const {
-  return sizeof(Text) + sizeof(Sequence) + seq_->tree().MemoryUsage() + seq_->peers().MemoryUsage() +
-         deletes_->MemoryUsage() + pending_->MemoryUsage() + version_.entries().capacity() * 16;
+  return sizeof(Text) + sizeof(Sequence) + seq_->tree().MemoryUsage() +
+         seq_->peers().MemoryUsage() + deletes_->MemoryUsage() + pending_->MemoryUsage() +
+         version_.entries().capacity() * 16;
 }
 
 Status Text::CheckInvariants() const {
@@ -421,7 +435,8 @@ Status Text::CheckInvariants() const {
     }
   }
   for (const DeleteRun& d : deletes_->runs()) {
-    if (d.end() > version_.get(peers.id(d.peer))) return Status::Corrupt("delete beyond the version vector");
+    if (d.end() > version_.get(peers.id(d.peer)))
+      return Status::Corrupt("delete beyond the version vector");
   }
   return Status::Ok();
 }

@@ -8,13 +8,21 @@ namespace tandem {
 
 namespace {
 
-uint64_t Width(const DeltaStep& s) { return s.kind == DeltaStep::kDelete ? 0 : s.count; }
+uint64_t Width(const DeltaStep& s) {
+  return s.kind == DeltaStep::kDelete ? 0 : s.count;
+}
 
-DeltaStep Retain(uint64_t n) { return DeltaStep{DeltaStep::kRetain, n, {}}; }
-DeltaStep Deleted(uint64_t n) { return DeltaStep{DeltaStep::kDelete, n, {}}; }
+DeltaStep Retain(uint64_t n) {
+  return DeltaStep{DeltaStep::kRetain, n, {}};
+}
+DeltaStep Deleted(uint64_t n) {
+  return DeltaStep{DeltaStep::kDelete, n, {}};
+}
 
 // Byte offset of code point `n` in `s`.
-size_t Byte(const std::string& s, uint64_t n) { return utf8::ByteOffsetOfCodePoint(s, n); }
+size_t Byte(const std::string& s, uint64_t n) {
+  return utf8::ByteOffsetOfCodePoint(s, n);
+}
 
 }  // namespace
 
@@ -144,7 +152,8 @@ void TextDelta::Normalize(size_t from, size_t to) {
 }
 
 void TextDelta::TrimTrailingRetain() {
-  while (!steps_.empty() && (steps_.back().kind == DeltaStep::kRetain || steps_.back().count == 0)) {
+  while (!steps_.empty() &&
+         (steps_.back().kind == DeltaStep::kRetain || steps_.back().count == 0)) {
     end_pos_ -= Width(steps_.back());
     steps_.pop_back();
   }

@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <tuple>
 
-#include "columns.h"
-#include "format.h"
+#include <google/protobuf/arena.h>
+
 #include "tandem.pb.h"
 
-#include <google/protobuf/arena.h>
+#include "columns.h"
+#include "format.h"
 
 namespace tandem {
 
@@ -27,8 +28,10 @@ std::vector<DeleteOp> MergeDeletes(const std::vector<DeleteOp>& in) {
     while (b.len > 0) {
       if (!out.empty()) {
         DeleteOp& g = out.back();
-        if (g.id.peer == b.id.peer && g.id.counter + g.len == b.id.counter && g.target.peer == b.target.peer) {
-          const uint64_t last = g.backward ? g.target.counter - (g.len - 1) : g.target.counter + (g.len - 1);
+        if (g.id.peer == b.id.peer && g.id.counter + g.len == b.id.counter &&
+            g.target.peer == b.target.peer) {
+          const uint64_t last =
+              g.backward ? g.target.counter - (g.len - 1) : g.target.counter + (g.len - 1);
           bool fwd = (g.len == 1 || !g.backward) && b.target.counter == last + 1;
           bool bwd = (g.len == 1 || g.backward) && last > 0 && b.target.counter == last - 1;
           if (fwd || bwd) {
@@ -54,8 +57,8 @@ std::vector<DeleteOp> MergeDeletes(const std::vector<DeleteOp>& in) {
 }  // namespace
 
 void Canonicalize(UpdateOps* ops) {
-  const bool lone_text = ops->inserts.empty() ||
-                         (ops->inserts[0].text_begin == 0 && ops->inserts[0].text_end == ops->text.size());
+  const bool lone_text = ops->inserts.empty() || (ops->inserts[0].text_begin == 0 &&
+                                                  ops->inserts[0].text_end == ops->text.size());
   if (ops->inserts.size() + ops->deletes.size() <= 1 && lone_text) {
     if (ops->deletes.size() == 1 && ops->deletes[0].len == 1) ops->deletes[0].backward = false;
     return;  // one run: canonical already (a single keystroke, typically)
@@ -71,7 +74,8 @@ void Canonicalize(UpdateOps* ops) {
     return key(a) < key(b);
   });
   std::sort(ops->deletes.begin(), ops->deletes.end(), [](const DeleteOp& a, const DeleteOp& b) {
-    return std::tuple(a.id, a.len, a.target, a.backward) < std::tuple(b.id, b.len, b.target, b.backward);
+    return std::tuple(a.id, a.len, a.target, a.backward) <
+           std::tuple(b.id, b.len, b.target, b.backward);
   });
   // Rebuild the text in the new order, merging runs that continue each other.
   std::vector<InsertOp> merged;
@@ -145,7 +149,8 @@ Status DecodeUpdateMessage(const wire::Update& msg, UpdateOps* out) {
 Status DecodeUpdateOps(std::string_view bytes, UpdateOps* out) {
   StackArena a;
   auto* msg = google::protobuf::Arena::CreateMessage<wire::Update>(&a.arena);
-  if (bytes.size() > INT32_MAX || !msg->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  if (bytes.size() > INT32_MAX ||
+      !msg->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return Status::Corrupt("update is not a valid protobuf message");
   }
   return DecodeUpdateMessage(*msg, out);

@@ -15,7 +15,7 @@
 
 namespace tandem::wire {
 class Update;
-}
+}  // namespace tandem::wire
 
 namespace tandem {
 

@@ -40,7 +40,7 @@ struct DeleteOp {
 struct UpdateOps {
   std::vector<InsertOp> inserts;
   std::vector<DeleteOp> deletes;
-  std::string text;  // UTF-8 content of the non-deleted inserts
+  std::string text;    // UTF-8 content of the non-deleted inserts
   bool ascii = false;  // `text` is pure ASCII (code points are bytes): a decoding shortcut
   bool empty() const { return inserts.empty() && deletes.empty(); }
 };
