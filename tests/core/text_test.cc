@@ -598,8 +598,6 @@ TEST(TextMemory, DeletedContentIsDropped) {
   const char32_t alphabet[] = {U'a', U'q', U'Z',  U'7',  U' ', U'é', U'ö',
                                U'ß', U'€', U'中', U'文', U'😀', U'🎉'};
   Text full(1), emptied(2), backspaced(3);
-  // Kept small: backspacing inside a long multi-byte run costs O(run length)
-  // per keystroke (see TextCost above).
   for (int i = 0; i < 1000; ++i) {
     std::u32string chunk;
     for (int k = 0; k < 15; ++k) chunk += alphabet[rng() % std::size(alphabet)];
