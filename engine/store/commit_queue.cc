@@ -80,12 +80,15 @@ void CommitQueue::RunBatch(std::vector<WriteOp>& batch) {
     batches_.fetch_add(1, std::memory_order_relaxed);
     ops_.fetch_add(batch.size(), std::memory_order_relaxed);
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].done) batch[i].done(statuses[i], results[i]);
-  }
+  // Schedule compactions before acking, so that a caller who saw its
+  // callback and then waits for compactions also waits for these.
   if (st.ok() && on_candidates_) {
     std::vector<std::string> docs = writer_->TakeCompactionCandidates();
     if (!docs.empty()) on_candidates_(std::move(docs));
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].done) batch[i].done(statuses[i], results[i]);
+    if (batch[i].append_done) batch[i].append_done(statuses[i], results[i].seq);
   }
 }
 

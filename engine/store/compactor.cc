@@ -77,7 +77,7 @@ StoreStatus Compactor::CompactOne(std::string_view doc, const std::optional<std:
   std::lock_guard<std::mutex> lock(mu_);
   if (st.ok()) {
     if (*snapshot_id != 0) ++stats_.completed;
-  } else {
+  } else if (st.code() != StoreCode::kNotFound) {  // deleted meanwhile: nothing to do
     ++stats_.failed;
     stats_.last_error = st.ToString();
   }

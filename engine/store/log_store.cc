@@ -43,7 +43,7 @@ StoreStatus OpenWriter(const std::string& path, const StoreOptions& options,
                        std::unique_ptr<SqliteDb>* out) {
   std::unique_ptr<SqliteDb> db;
   int flags = SQLITE_OPEN_READWRITE | (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
-  StoreStatus st = SqliteDb::Open(path, flags, &db);
+  StoreStatus st = SqliteDb::Open(path, flags, &db, options.busy_timeout_ms);
   if (!st.ok()) return st;
   // Read-only checks first: a newer or foreign file is refused untouched.
   int version = 0;
@@ -101,7 +101,7 @@ StoreStatus LogStore::Open(const std::string& path, StoreOptions options,
 }
 
 StoreStatus LogStore::Start(std::unique_ptr<SqliteDb> writer) {
-  readers_ = std::make_unique<ReaderPool>(path_, 8);
+  readers_ = std::make_unique<ReaderPool>(path_, 8, options_.busy_timeout_ms);
   compactor_ = std::make_unique<Compactor>(
       options_.merge,
       [this](std::string_view doc, DocRecord* out) { return ReadDoc(doc, out); },
@@ -168,11 +168,7 @@ StoreStatus LogStore::AppendBatch(std::vector<AppendRequest> requests) {
     op.doc = std::move(requests[i].doc);
     op.data = std::move(requests[i].update);
     op.outbox = requests[i].outbox;
-    if (requests[i].done) {
-      op.done = [cb = std::move(requests[i].done)](const StoreStatus& st, const WriteResult& r) {
-        cb(st, r.seq);
-      };
-    }
+    op.append_done = std::move(requests[i].done);
   }
   return queue_->Submit(std::move(ops));
 }

@@ -114,7 +114,8 @@ class LogStore {
   // Applies the retention policy to every document now (it is also applied
   // to a document whenever it is compacted). *removed: versions dropped.
   StoreStatus ApplyRetention(uint64_t* removed = nullptr);
-  // Blocks until automatic compactions queued so far have finished.
+  // Blocks until the automatic compactions triggered by every write whose
+  // callback has already fired have finished.
   void WaitForCompactions();
   CompactionStats compaction_stats() const;
 

@@ -29,7 +29,12 @@ StoreStatus LogWriter::Step(sqlite3_stmt* s, const char* what) {
 }
 
 StoreStatus LogWriter::Begin() {
-  StoreStatus st = db_->Exec("BEGIN IMMEDIATE");
+  sqlite3_stmt* s;
+  StoreStatus st = db_->Prepare("BEGIN IMMEDIATE", &s);
+  if (st.ok()) {
+    StmtScope scope(s);
+    st = Step(s, "begin");
+  }
   if (st.ok()) in_txn_ = true;
   return st;
 }
@@ -50,7 +55,13 @@ StoreStatus LogWriter::Commit() {
     st = Step(s, "update docs");
     if (!st.ok()) return st;
   }
-  StoreStatus st = db_->Exec("COMMIT");
+  sqlite3_stmt* s;
+  StoreStatus st = db_->Prepare("COMMIT", &s);
+  if (!st.ok()) return st;
+  {
+    StmtScope scope(s);
+    st = Step(s, "commit");
+  }
   if (!st.ok()) return st;
   in_txn_ = false;
   for (const std::string& name : touched_) {

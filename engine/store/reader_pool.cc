@@ -13,7 +13,7 @@ StoreStatus ReaderPool::Acquire(std::unique_ptr<SqliteDb>* out) {
     }
   }
   std::unique_ptr<SqliteDb> db;
-  StoreStatus st = SqliteDb::Open(path_, SQLITE_OPEN_READWRITE, &db);
+  StoreStatus st = SqliteDb::Open(path_, SQLITE_OPEN_READWRITE, &db, busy_timeout_ms_);
   if (st.ok()) st = db->Exec("PRAGMA query_only = 1");
   if (!st.ok()) return st;
   *out = std::move(db);

@@ -18,7 +18,8 @@ namespace tandem::store {
 
 class ReaderPool {
  public:
-  ReaderPool(std::string path, size_t max_idle) : path_(std::move(path)), max_idle_(max_idle) {}
+  ReaderPool(std::string path, size_t max_idle, int busy_timeout_ms)
+      : path_(std::move(path)), max_idle_(max_idle), busy_timeout_ms_(busy_timeout_ms) {}
 
   // Returns a connection to the caller (who must give it back with Release)
   // or an error if SQLite cannot open one.
@@ -30,6 +31,7 @@ class ReaderPool {
  private:
   const std::string path_;
   const size_t max_idle_;
+  const int busy_timeout_ms_;
   std::mutex mu_;
   std::vector<std::unique_ptr<SqliteDb>> idle_;  // guarded by mu_
   bool closed_ = false;                          // guarded by mu_

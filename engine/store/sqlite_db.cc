@@ -18,7 +18,8 @@ StoreStatus SqliteDb::FromCode(int rc, std::string msg) {
   }
 }
 
-StoreStatus SqliteDb::Open(const std::string& path, int flags, std::unique_ptr<SqliteDb>* out) {
+StoreStatus SqliteDb::Open(const std::string& path, int flags, std::unique_ptr<SqliteDb>* out,
+                           int busy_timeout_ms) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -27,7 +28,7 @@ StoreStatus SqliteDb::Open(const std::string& path, int flags, std::unique_ptr<S
     return FromCode(rc, std::move(msg));
   }
   sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, 10000);
+  sqlite3_busy_timeout(db, busy_timeout_ms);
   // Defensive mode: no writes to sqlite_schema or shadow tables from SQL,
   // so a hostile or corrupt file cannot be used to corrupt memory.
   sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);

@@ -21,7 +21,8 @@ class SqliteDb {
  public:
   // Opens `path` with `flags` (SQLITE_OPEN_*; NOMUTEX is added). Sets a busy
   // timeout and the defensive flag. On error *out is untouched.
-  static StoreStatus Open(const std::string& path, int flags, std::unique_ptr<SqliteDb>* out);
+  static StoreStatus Open(const std::string& path, int flags, std::unique_ptr<SqliteDb>* out,
+                          int busy_timeout_ms = 10000);
   // Finalizes every cached statement and closes the connection.
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;

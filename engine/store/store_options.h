@@ -63,6 +63,10 @@ struct StoreOptions {
 
   // Refuse to create a new file (open existing stores only).
   bool create_if_missing = true;
+
+  // How long a connection waits for a lock held by another process (an
+  // external `sqlite3` shell, a backup tool) before the batch fails kBusy.
+  int busy_timeout_ms = 10000;
 };
 
 }  // namespace tandem::store

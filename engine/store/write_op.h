@@ -43,6 +43,9 @@ struct WriteOp {
   // this op committed (status Ok) or failed (the error; nothing of the op
   // was written). May be empty.
   std::function<void(const StoreStatus&, const WriteResult&)> done;
+  // For kAppend, instead of `done` (saves a wrapper per update): called the
+  // same way with the assigned seq (0 on error).
+  std::function<void(const StoreStatus&, uint64_t)> append_done;
 };
 
 }  // namespace tandem::store
