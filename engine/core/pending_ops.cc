@@ -1,5 +1,7 @@
 #include "pending_ops.h"
 
+#include "utf8.h"
+
 namespace tandem {
 
 void PendingOps::Add(PendingOp op, OpId waiting_for) {
@@ -18,12 +20,30 @@ void PendingOps::TakeReady(PeerId peer, uint64_t next, std::vector<PendingOp>* o
   }
 }
 
+void PendingOps::TrimFront(PendingOp* op, uint64_t skip) {
+  if (op->is_insert) {
+    InsertOp& ins = op->ins;
+    if (!ins.deleted) {
+      std::string_view content(op->text.data() + ins.text_begin, ins.text_end - ins.text_begin);
+      ins.text_begin += utf8::ByteOffsetOfCodePoint(content, skip);
+    }
+    ins.left = OpId{ins.id.peer, ins.id.counter + skip - 1};
+    ins.id.counter += skip;
+    ins.len -= skip;
+  } else {
+    DeleteOp& del = op->del;
+    del.target.counter = del.backward ? del.target.counter - skip : del.target.counter + skip;
+    del.id.counter += skip;
+    del.len -= skip;
+  }
+}
+
 void PendingOps::Collect(UpdateOps* out) const {
   for (const auto& [_, op] : waiting_) {
     if (op.is_insert) {
       InsertOp ins = op.ins;
       ins.text_begin = out->text.size();
-      out->text.append(op.text);
+      out->text.append(op.text, op.ins.text_begin, op.ins.text_end - op.ins.text_begin);
       ins.text_end = out->text.size();
       out->inserts.push_back(ins);
     } else {

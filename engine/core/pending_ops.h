@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -39,15 +40,44 @@ class PendingOps {
   // Operations (items) pending, whatever the rows they came in.
   uint64_t ops() const { return ops_; }
   bool empty() const { return waiting_.empty(); }
+  // Drops what the replica has meanwhile received under the same ids
+  // (`next_of(peer)` is its version vector) and moves what it has in part,
+  // trimmed to the rest, into `retry` (its dependencies may be there now),
+  // so the pending set depends only on the operations seen, not on their
+  // order. O(size()).
+  template <typename NextOf>
+  void Prune(NextOf next_of, std::vector<PendingOp>* retry);
   // Every pending operation, appended to `out` (text copied into out->text).
   void Collect(UpdateOps* out) const;
   uint64_t MemoryUsage() const;
 
  private:
   using Key = std::tuple<OpId, uint64_t, bool>;  // id, len, is_insert
+  // Trims the first `skip` operations off `op` (they are known).
+  static void TrimFront(PendingOp* op, uint64_t skip);
   std::multimap<OpId, PendingOp> waiting_;
   std::set<Key> keys_;
   uint64_t ops_ = 0;
 };
+
+template <typename NextOf>
+void PendingOps::Prune(NextOf next_of, std::vector<PendingOp>* retry) {
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    PendingOp& op = it->second;
+    const uint64_t next = next_of(op.id().peer);
+    if (op.id().counter >= next) {
+      ++it;
+      continue;
+    }
+    keys_.erase(Key{op.id(), op.len(), op.is_insert});
+    ops_ -= op.len();
+    const uint64_t skip = std::min(next - op.id().counter, op.len());
+    if (skip < op.len()) {
+      TrimFront(&op, skip);
+      retry->push_back(std::move(op));
+    }
+    it = waiting_.erase(it);
+  }
+}
 
 }  // namespace tandem

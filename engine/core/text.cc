@@ -282,12 +282,13 @@ Status Text::ApplyOps(UpdateOps&& ops, ApplyResult* result) {
     }
     // Origins in the wrong order (right before left) come from no honest
     // peer. Such an insert is dropped, on every replica the same way
-    // whenever its origins are there; its peer's later ops then wait forever.
+    // whenever its origins are there; its ids stay unused, so that peer's
+    // later operations wait.
     {
       InsertOp rest = op;
       if (op.id.counter < next) rest.left = OpId{p, next - 1};
       if (!seq_->OriginsInOrder(rest)) {
-        res.dropped_ops += op.len;
+        res.dropped_ops += op.id.counter + op.len - next;
         return Try::kDropped;
       }
     }
@@ -409,6 +410,19 @@ Status Text::ApplyOps(UpdateOps&& ops, ApplyResult* result) {
       work.pop_back();
       run(w);
     }
+  }
+  // Pending operations that other deliveries made partly or wholly known:
+  // drop or trim them, and retry the rest, until nothing changes.
+  while (!pending_->empty() && res.applied_ops > 0) {
+    pending_->Prune([this](PeerId p) { return version_.get(p); }, &work);
+    if (work.empty()) break;
+    const uint64_t before = res.applied_ops;
+    while (!work.empty()) {
+      PendingOp w = std::move(work.back());
+      work.pop_back();
+      run(w);
+    }
+    if (res.applied_ops == before) break;
   }
   res.pending_ops = pending_->ops();
   if (result) *result = res;

@@ -247,9 +247,9 @@ TEST(Convergence, PendingOpsCountDoesNotDependOnHistory) {
 // Pending operations can arrive twice in different run splits: the author's
 // "abcdefgh" (one run) and, from a peer that has since deleted "defgh", the
 // same ids as "abc" + a deleted run. The snapshot must not depend on arrival
-// order, and must decode to the same bytes. (Found by tandem-converge --seed 7
-// --peers 8 --ops 1200: Canonicalize in update_codec.cc sorts rows by id
-// only, with std::sort, so rows sharing a first id keep an arbitrary order.)
+// order, and must decode to the same bytes. (Regression, first seen with
+// tandem-converge --seed 7 --peers 8 --ops 1200: pending rows sharing a first
+// id were written in arbitrary order.)
 TEST(Convergence, SnapshotWithOverlappingPendingRowsIsCanonical) {
   Peer a(0xA), b(0xB), c(0xC);
   const std::string ub = b.Insert(0, "x");
@@ -285,11 +285,10 @@ TEST(Convergence, SnapshotWithOverlappingPendingRowsIsCanonical) {
 
 // The same pending deletes arriving in two splits (the author's two
 // backspaces as two rows, and a relay's update holding them as one backward
-// run) must still give a snapshot the replica can read back. (Found by
-// tandem-converge --seed 5003 --peers 5 --ops 400 --max-len 300 --profile
-// reload: the pending delete rows overlap, and the delete counter column,
-// unsigned deltas, gets a "negative" delta that DecodeSnapshot refuses with
-// "delete counter out of range": the replica cannot be reloaded.)
+// run) must still give a snapshot the replica can read back. (Regression,
+// first seen with tandem-converge --seed 5003 --peers 5 --ops 400 --max-len
+// 300 --profile reload: overlapping pending delete rows needed a negative
+// counter delta, and DecodeSnapshot refused the replica's own snapshot.)
 TEST(Convergence, SnapshotWithOverlappingPendingDeletesDecodes) {
   Peer a(0xA), d(0xD), e(0xE), r(0x1);
   const std::string ua = a.Insert(0, "abc");
