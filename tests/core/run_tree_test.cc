@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include "utf32_model.h"
+
 #include "core/sequence.h"
 #include "core/text.h"
 #include "core/utf8.h"
@@ -21,31 +23,8 @@
 namespace tandem {
 namespace {
 
-std::string ToUtf8(char32_t c) {
-  const auto cp = static_cast<uint32_t>(c);
-  std::string out;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-  return out;
-}
-std::string ToUtf8(const std::u32string& s) {
-  std::string out;
-  for (char32_t c : s) out += ToUtf8(c);
-  return out;
-}
+using testing_model::ToUtf8;
+
 
 uint64_t RunCount(const RunTree& t) {
   uint64_t n = 0;

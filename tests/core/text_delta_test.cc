@@ -11,33 +11,15 @@
 
 #include <gtest/gtest.h>
 
+#include "utf32_model.h"
+
 #include "core/utf8.h"
 
 namespace tandem {
 namespace {
 
-std::string ToUtf8(const std::u32string& s) {
-  std::string out;
-  for (char32_t c : s) {
-    const auto cp = static_cast<uint32_t>(c);
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-  return out;
-}
+using testing_model::ToUtf8;
+
 
 DeltaStep R(uint64_t n) {
   return DeltaStep{DeltaStep::kRetain, n, {}};
