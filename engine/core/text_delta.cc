@@ -26,6 +26,20 @@ size_t Byte(const std::string& s, uint64_t n) {
 
 }  // namespace
 
+size_t TextDelta::FindStep(uint64_t index, uint64_t* end) const {
+  // Walk back from the end: edits cluster where the last one was.
+  size_t k = steps_.size();
+  uint64_t pos = end_pos_;
+  while (k > 0) {
+    const uint64_t w = Width(steps_[k - 1]);
+    if (w > 0 && pos - w <= index) break;
+    pos -= w;
+    --k;
+  }
+  *end = pos;
+  return k;
+}
+
 void TextDelta::Insert(uint64_t index, std::string_view text, uint64_t count) {
   if (count == 0) return;
   if (index >= end_pos_) {
@@ -35,16 +49,8 @@ void TextDelta::Insert(uint64_t index, std::string_view text, uint64_t count) {
     Normalize(steps_.size() >= 3 ? steps_.size() - 3 : 0, steps_.size());
     return;
   }
-  // Walk back from the end (edits cluster where the last one was) to the
-  // step whose span in the changed text holds `index`.
-  size_t k = steps_.size();
-  uint64_t pos = end_pos_;
-  while (k > 0) {
-    const uint64_t w = Width(steps_[k - 1]);
-    if (w > 0 && pos - w <= index) break;
-    pos -= w;
-    --k;
-  }
+  uint64_t pos;
+  const size_t k = FindStep(index, &pos);
   DeltaStep& s = steps_[k - 1];
   const uint64_t off = index - (pos - Width(s));
   if (s.kind == DeltaStep::kInsert) {
@@ -72,14 +78,8 @@ void TextDelta::Delete(uint64_t index, uint64_t count) {
     Normalize(steps_.size() >= 3 ? steps_.size() - 3 : 0, steps_.size());
     return;
   }
-  size_t k = steps_.size();
-  uint64_t pos = end_pos_;
-  while (k > 0) {
-    const uint64_t w = Width(steps_[k - 1]);
-    if (w > 0 && pos - w <= index) break;
-    pos -= w;
-    --k;
-  }
+  uint64_t pos;
+  const size_t k = FindStep(index, &pos);
   // Consume [index, index + count) step by step from step k - 1.
   size_t i = k - 1;
   uint64_t start = pos - Width(steps_[i]);

@@ -45,6 +45,10 @@ class TextDelta {
   std::string ToString() const;
 
  private:
+  // For `index` < end_pos_: returns k such that step k - 1 is the step
+  // whose span in the changed text holds `index`, and sets *end to where
+  // that span ends.
+  size_t FindStep(uint64_t index, uint64_t* end) const;
   void Normalize(size_t from, size_t to);
   void TrimTrailingRetain();
 
