@@ -253,7 +253,7 @@ Status Text::ApplyUpdate(std::string_view bytes, ApplyResult* result) {
 namespace {
 
 // Outcome of trying one operation against the replica's state.
-enum class Try { kApplied, kDuplicate, kWait, kDropped };
+enum class Try { kApplied, kDuplicate, kWait };
 
 }  // namespace
 
@@ -281,15 +281,19 @@ Status Text::ApplyOps(UpdateOps&& ops, ApplyResult* result) {
       return Try::kWait;
     }
     // Origins in the wrong order (right before left) come from no honest
-    // peer. Such an insert is dropped, on every replica the same way
-    // whenever its origins are there; its ids stay unused, so that peer's
-    // later operations wait.
+    // peer. Such an insert's content is dropped, on every replica the same
+    // way whenever its origins are there: it goes in as a tombstone after its
+    // left origin, so its ids are used (the peer's later operations apply,
+    // snapshots stay contiguous, a second delivery is a no-op) and the text
+    // does not change.
     {
       InsertOp rest = op;
       if (op.id.counter < next) rest.left = OpId{p, next - 1};
       if (!seq_->OriginsInOrder(rest)) {
         res.dropped_ops += op.id.counter + op.len - next;
-        return Try::kDropped;
+        op.deleted = true;
+        op.right.reset();
+        content = {};
       }
     }
     if (op.id.counter < next) {  // partly known: keep the new tail

@@ -39,14 +39,14 @@ struct TextChange {
 struct ApplyResult {
   uint64_t applied_ops = 0;  // operations (items) applied now, including earlier pending ones
   uint64_t pending_ops = 0;  // operations still waiting for dependencies afterwards
-  uint64_t dropped_ops = 0;  // inserts refused for origins in the wrong order (hostile input)
+  uint64_t dropped_ops = 0;  // inserted items kept as tombstones: origins in the wrong order (hostile)
 };
 
 // Resource bounds for untrusted input. Defaults are generous for documents
 // people write and still keep a hostile peer from exhausting memory.
 struct TextLimits {
   uint64_t max_update_bytes = 64u << 20;
-  uint64_t max_pending_ops = 1u << 20;  // rows (runs) waiting for dependencies
+  uint64_t max_pending_ops = 1u << 20;  // rows (runs) waiting; pending_ops() counts items
 };
 
 class Text {
@@ -102,8 +102,9 @@ class Text {
   // dependencies are missing wait (bounded by TextLimits) and apply when they
   // arrive. A malformed update is refused whole: error, nothing changed.
   // An insert whose origins are in the wrong order (right before left; no
-  // honest peer sends that) is dropped when its origins are known, on every
-  // replica alike, and counted in ApplyResult::dropped_ops.
+  // honest peer sends that) loses its content when its origins are known,
+  // on every replica alike (it stays as a tombstone, so its ids are used),
+  // and is counted in ApplyResult::dropped_ops.
   // Not allowed inside a transaction.
   Status ApplyUpdate(std::string_view bytes, ApplyResult* result = nullptr);
   // Operations (items inserted or deleted) waiting for dependencies.

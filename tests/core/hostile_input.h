@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -158,6 +159,16 @@ inline Status CheckApply(std::string_view bytes, Expect expect, const std::strin
     if (after) *after = snap1;
   }
   EXPECT_LT(t->MemoryUsage(), mem0 + mem_per_byte * bytes.size() + (1u << 20)) << what << ": memory grew unreasonably";
+  // TANDEM_DUMP_FAILURE=FILE writes the first failing input there, to
+  // reproduce it outside the test (e.g. with the fuzz targets' binaries).
+  static bool dumped = false;
+  if (const char* path = std::getenv("TANDEM_DUMP_FAILURE"); path && !dumped && ::testing::Test::HasFailure()) {
+    if (std::FILE* f = std::fopen(path, "wb")) {
+      std::fwrite(bytes.data(), 1, bytes.size(), f);
+      std::fclose(f);
+      dumped = true;
+    }
+  }
   return st;
 }
 

@@ -288,12 +288,8 @@ TEST(HostileUpdate, OpsReusingAnIdDoNotLingerInThePendingSet) {
 // The same family: a tombstone run reusing known ids 2:2..5 of "uvwxyz" and
 // a delete run reusing ids 2:5..8. Accepted, but applying the same bytes a
 // second time changes the snapshot again. (Found by fuzz_apply_update.)
-// Disabled: a known limitation with hostile peers only. The insert is
-// dropped (origins out of order) but its ids stay unused, so the second
-// delivery integrates its tail; consuming the ids instead would need the
-// snapshot format to record dropped ids. Run with
-// --gtest_also_run_disabled_tests.
-TEST(HostileUpdate, DISABLED_UpdateReusingIdsIsIdempotent) {
+// (Fixed: such an insert now goes in as a tombstone, so its ids are used.)
+TEST(HostileUpdate, UpdateReusingIdsIsIdempotent) {
   Text t(1);
   Ops pre;
   pre.ins.push_back({.peer = 2, .counter = 0, .len = 6, .text = "uvwxyz"});
