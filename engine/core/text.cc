@@ -417,7 +417,9 @@ Status Text::ApplyOps(UpdateOps&& ops, ApplyResult* result) {
   }
   // Pending operations that other deliveries made partly or wholly known:
   // drop or trim them, and retry the rest, until nothing changes.
-  while (!pending_->empty() && res.applied_ops > 0) {
+  // (Also after an update that applied nothing: a row it added may repeat,
+  // untrimmed, one that was trimmed before.)
+  while (!pending_->empty()) {
     pending_->Prune([this](PeerId p) { return version_.get(p); }, &work);
     if (work.empty()) break;
     const uint64_t before = res.applied_ops;

@@ -221,7 +221,9 @@ TEST(CompactionTest, ReadersSeeConsistentStatesDuringAppendsAndCompactions) {
   stop = true;
   for (auto& t : readers) t.join();
   EXPECT_GT(reads.load(), 0);
-  EXPECT_GT(store->compaction_stats().completed, 3u);
+  // How many compactions run depends on how fast appends outrun them (they
+  // coalesce); that at least one ran alongside the readers is what counts.
+  EXPECT_GT(store->compaction_stats().completed, 0u);
   DocRecord rec;
   ASSERT_TRUE(store->ReadDoc("d", &rec).ok());
   EXPECT_EQ(testing::Flatten(rec), full);
