@@ -74,13 +74,17 @@ class Sequence {
   // after the left one: no honest peer can produce such an insert.
   bool OriginsInOrder(const InsertOp& op) const;
 
+  // The item with this id (leaf == nullptr if there is none).
+  RunTree::Loc Find(const OpId& id) const;
+  // Visible code points before a location.
+  uint64_t CharsBefore(RunTree::Loc loc) const { return tree_.MetricsBefore(loc).chars; }
+
   // The item's id at a location.
   OpId IdAt(RunTree::Loc loc) const {
     return OpId{peers_.id(loc.run().peer), loc.run().counter + loc.off};
   }
 
  private:
-  RunTree::Loc Find(const OpId& id) const;
   uint64_t ItemPos(RunTree::Loc loc) const {
     return tree_.MetricsBefore(loc.leaf).items + ItemsInLeafBefore(loc);
   }

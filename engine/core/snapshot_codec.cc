@@ -3,8 +3,6 @@
 // one pass (RunTree::Load); it does not replay operations.
 #include <algorithm>
 
-#include <zlib.h>
-
 #include "tandem.pb.h"
 
 #include "columns.h"
@@ -12,6 +10,7 @@
 #include "format.h"
 #include "pending_ops.h"
 #include "sequence.h"
+#include "snapshot_envelope.h"
 #include "text.h"
 #include "update_codec.h"
 #include "utf8.h"
@@ -72,57 +71,15 @@ std::string Text::EncodeSnapshot() const {
   }
   std::string body;
   msg.SerializeToString(&body);
-  wire::Snapshot snapshot;
-  snapshot.set_format_version(format::kSnapshotVersion);
-  snapshot.set_body_size(body.size());
-  uLongf packed_size = compressBound(body.size());
-  std::string packed(packed_size, '\0');
-  if (compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
-                reinterpret_cast<const Bytef*>(body.data()), body.size(),
-                format::kSnapshotDeflateLevel) == Z_OK &&
-      packed_size < body.size()) {
-    packed.resize(packed_size);
-    snapshot.set_deflated(true);
-    snapshot.set_body(std::move(packed));
-  } else {
-    snapshot.set_body(std::move(body));
-  }
-  std::string out;
-  snapshot.SerializeToString(&out);
-  return out;
+  return WrapSnapshot(body, format::kSnapshotVersion);
 }
 
 Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr<Text>* out,
                             TextLimits limits) {
-  wire::Snapshot snapshot;
-  if (bytes.size() > INT32_MAX ||
-      !snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return Status::Corrupt("snapshot is not a valid protobuf message");
-  }
-  if (snapshot.format_version() != format::kSnapshotVersion) {
-    return Status::Unsupported("snapshot format version " +
-                               std::to_string(snapshot.format_version()));
-  }
-  std::string inflated;
-  const std::string* body = &snapshot.body();
-  if (snapshot.deflated()) {
-    // Deflate cannot expand more than 1032:1: a larger claimed size is a
-    // lie, and would make us allocate without bound.
-    const uint64_t size = snapshot.body_size();
-    if (size > INT32_MAX || size > 1032 * static_cast<uint64_t>(body->size()) + 64) {
-      return Status::Corrupt("snapshot body size is not reachable by deflate");
-    }
-    inflated.resize(size);
-    uLongf out_size = size;
-    if (uncompress(reinterpret_cast<Bytef*>(inflated.data()), &out_size,
-                   reinterpret_cast<const Bytef*>(body->data()), body->size()) != Z_OK ||
-        out_size != size) {
-      return Status::Corrupt("snapshot body does not inflate to its declared size");
-    }
-    body = &inflated;
-  } else if (snapshot.body_size() != body->size()) {
-    return Status::Corrupt("snapshot body size does not match");
-  }
+  std::string body_bytes;
+  Status us = UnwrapSnapshot(bytes, format::kSnapshotVersion, &body_bytes);
+  if (!us.ok()) return us;
+  const std::string* body = &body_bytes;
   wire::SnapshotBody msg;
   if (body->size() > INT32_MAX ||
       !msg.ParseFromArray(body->data(), static_cast<int>(body->size()))) {

@@ -36,6 +36,10 @@ class Status {
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The same error with `prefix` before its message (context for callers).
+  Status Prefixed(const std::string& prefix) const {
+    return ok() ? *this : Status(code_, prefix + message_);
+  }
   // "ok" or "<code name>: <message>".
   std::string ToString() const;
 

@@ -1,0 +1,79 @@
+// Column helpers shared by the encoders of schema/tandem.proto's columnar
+// messages: run-length pairs and delta-encoded counters.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <google/protobuf/repeated_field.h>
+
+#include "op_id.h"
+#include "status.h"
+
+namespace tandem::column {
+
+using google::protobuf::RepeatedField;
+
+
+// Writes `values` as (value, count) pairs.
+inline void PutRuns(const std::vector<uint32_t>& values, RepeatedField<uint32_t>* out) {
+  for (size_t i = 0; i < values.size();) {
+    size_t j = i;
+    while (j < values.size() && values[j] == values[i]) ++j;
+    out->Add(values[i]);
+    out->Add(static_cast<uint32_t>(j - i));
+    i = j;
+  }
+}
+
+// Reads (value, count) pairs row by row, without expanding them.
+class RunReader {
+ public:
+  explicit RunReader(const RepeatedField<uint32_t>& in) : in_(in) {}
+  // The pairs must cover exactly `n` rows, with every value below `limit`.
+  Status Check(size_t n, size_t limit) const {
+    if (in_.size() % 2) return Status::Corrupt("run-length column has an odd length");
+    uint64_t rows = 0;
+    for (int i = 0; i < in_.size(); i += 2) {
+      if (in_[i] >= limit) return Status::Corrupt("peer index out of range");
+      if (in_[i + 1] == 0) return Status::Corrupt("run-length pair of zero rows");
+      rows += in_[i + 1];
+    }
+    if (rows != n) return Status::Corrupt("run-length column does not match the rows");
+    return Status::Ok();
+  }
+  // The next row's value (after Check).
+  uint32_t Next() {
+    if (left_ == 0) {
+      value_ = in_[pair_];
+      left_ = in_[pair_ + 1];
+      pair_ += 2;
+    }
+    --left_;
+    return value_;
+  }
+
+ private:
+  const RepeatedField<uint32_t>& in_;
+  int pair_ = 0;
+  uint32_t left_ = 0;
+  uint32_t value_ = 0;
+};
+
+// base + delta, if the result is a valid counter.
+inline bool AddDelta(uint64_t base, int64_t delta, uint64_t* out) {
+  if (delta < 0) {
+    const uint64_t d = static_cast<uint64_t>(-(delta + 1)) + 1;
+    if (d > base) return false;
+    *out = base - d;
+  } else {
+    if (static_cast<uint64_t>(delta) > kMaxCounter ||
+        base > kMaxCounter - static_cast<uint64_t>(delta)) {
+      return false;
+    }
+    *out = base + static_cast<uint64_t>(delta);
+  }
+  return *out <= kMaxCounter;
+}
+
+}  // namespace tandem::column

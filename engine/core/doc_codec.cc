@@ -1,0 +1,602 @@
+#include "doc_codec.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "tandem.pb.h"
+
+#include "column_helpers.h"
+#include "columns.h"
+#include "format.h"
+#include "update_codec.h"
+#include "utf8.h"
+
+namespace tandem {
+
+namespace {
+
+using column::AddDelta;
+using column::PutRuns;
+using column::RunReader;
+
+enum ValueKind : uint32_t {
+  kNull = 0,
+  kFalse = 1,
+  kTrue = 2,
+  kInt = 3,
+  kDouble = 4,
+  kString = 5,
+  kBytes = 6,
+  kContainerBase = 7,  // + ContainerType
+  kDeleted = 12,
+};
+
+void PutValue(const Value& v, bool deleted, wire::Values* out) {
+  if (deleted) {
+    out->add_kinds(kDeleted);
+    return;
+  }
+  switch (v.kind()) {
+    case Value::Kind::kNull: out->add_kinds(kNull); break;
+    case Value::Kind::kBool: out->add_kinds(v.as_bool() ? kTrue : kFalse); break;
+    case Value::Kind::kInt:
+      out->add_kinds(kInt);
+      out->add_ints(v.as_int());
+      break;
+    case Value::Kind::kDouble:
+      out->add_kinds(kDouble);
+      out->add_doubles(v.as_double());
+      break;
+    case Value::Kind::kString:
+      out->add_kinds(kString);
+      out->add_strings(std::string(v.as_string()));
+      break;
+    case Value::Kind::kBytes:
+      out->add_kinds(kBytes);
+      out->add_strings(std::string(v.as_string()));
+      break;
+    case Value::Kind::kContainer:
+      out->add_kinds(kContainerBase + static_cast<uint32_t>(v.container_type()));
+      break;
+  }
+}
+
+// Reads values one by one, checking each column as it goes.
+class ValueReader {
+ public:
+  explicit ValueReader(const wire::Values& in) : in_(in) {}
+  size_t size() const { return static_cast<size_t>(in_.kinds_size()); }
+  // The next value; *deleted is set for kDeleted (allowed only if
+  // `deleted` is not null).
+  Status Next(Value* out, bool* deleted) {
+    if (k_ >= in_.kinds_size()) return Status::Corrupt("value column too short");
+    const uint32_t kind = in_.kinds(k_++);
+    if (deleted) *deleted = false;
+    switch (kind) {
+      case kNull: *out = Value::Null(); return Status::Ok();
+      case kFalse: *out = Value::Bool(false); return Status::Ok();
+      case kTrue: *out = Value::Bool(true); return Status::Ok();
+      case kInt:
+        if (i_ >= in_.ints_size()) return Status::Corrupt("int value column too short");
+        *out = Value::Int(in_.ints(i_++));
+        return Status::Ok();
+      case kDouble:
+        if (d_ >= in_.doubles_size()) return Status::Corrupt("double value column too short");
+        *out = Value::Double(in_.doubles(d_++));
+        return Status::Ok();
+      case kString:
+      case kBytes: {
+        if (s_ >= in_.strings_size()) return Status::Corrupt("string value column too short");
+        const std::string& s = in_.strings(s_++);
+        if (s.size() > UINT32_MAX) return Status::Corrupt("value over 4 GiB");
+        if (kind == kString && !utf8::Validate(s, nullptr))
+          return Status::Corrupt("string value is not valid UTF-8");
+        *out = kind == kString ? Value::String(s) : Value::Bytes(s);
+        return Status::Ok();
+      }
+      case kDeleted:
+        if (!deleted) return Status::Corrupt("deleted marker outside a map write");
+        *deleted = true;
+        *out = Value::Null();
+        return Status::Ok();
+      default:
+        if (kind > kContainerBase && IsContainerType(kind - kContainerBase)) {
+          *out = Value::Container(static_cast<ContainerType>(kind - kContainerBase));
+          return Status::Ok();
+        }
+        return Status::Corrupt("unknown value kind " + std::to_string(kind));
+    }
+  }
+  // Every column used up exactly.
+  Status Finish() const {
+    if (k_ != in_.kinds_size() || i_ != in_.ints_size() || d_ != in_.doubles_size() ||
+        s_ != in_.strings_size()) {
+      return Status::Corrupt("value columns longer than their rows");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const wire::Values& in_;
+  int k_ = 0, i_ = 0, d_ = 0, s_ = 0;
+};
+
+// Sort key of a container name: parents are prefixes of their children.
+std::string NameKey(const std::vector<ContainerKey>& table, uint32_t i, int depth = 0) {
+  const ContainerKey& k = table[i];
+  std::string out;
+  auto put64 = [&out](uint64_t v) {
+    for (int s = 56; s >= 0; s -= 8) out.push_back(static_cast<char>(v >> s));
+  };
+  switch (k.kind) {
+    case ContainerKey::kRoot: out.push_back('\0'); break;
+    case ContainerKey::kItem:
+      out.push_back('\2');
+      put64(k.item.peer);
+      put64(k.item.counter);
+      out.push_back(static_cast<char>(k.type));
+      break;
+    case ContainerKey::kMapChild:
+      // Parents come first in valid tables; depth guards a malformed one.
+      out = depth < 256 && k.parent < i ? NameKey(table, k.parent, depth + 1) : std::string();
+      out.push_back('\1');
+      put64(k.key.size());
+      out += k.key;
+      out.push_back(static_cast<char>(k.type));
+      break;
+  }
+  return out;
+}
+
+// Counter column writer: delta from the previous row, 0 base at a new peer.
+struct CounterDeltas {
+  PeerId last_peer = 0;
+  uint64_t last = 0;
+  bool first = true;
+  int64_t Next(PeerId peer, uint64_t counter) {
+    const uint64_t base = (!first && peer == last_peer) ? last : 0;
+    first = false;
+    last_peer = peer;
+    last = counter;
+    return static_cast<int64_t>(counter - base);
+  }
+};
+
+// Reader counterpart of CounterDeltas.
+struct CounterReader {
+  uint32_t last_peer = UINT32_MAX;
+  uint64_t last = 0;
+  bool Next(uint32_t peer, int64_t delta, uint64_t* out) {
+    const uint64_t base = peer == last_peer ? last : 0;
+    if (!AddDelta(base, delta, out)) return false;
+    last_peer = peer;
+    last = *out;
+    return true;
+  }
+};
+
+}  // namespace
+
+void EncodeContainerTable(const std::vector<ContainerKey>& table, const PeerList& peers,
+                          google::protobuf::RepeatedPtrField<wire::ContainerRef>* out) {
+  for (const ContainerKey& k : table) {
+    wire::ContainerRef* ref = out->Add();
+    ref->set_kind(k.kind);
+    ref->set_type(static_cast<uint32_t>(k.type));
+    if (k.kind == ContainerKey::kMapChild) {
+      ref->set_parent(k.parent);
+      ref->set_key(k.key);
+    } else if (k.kind == ContainerKey::kItem) {
+      ref->set_item_peer(peers.Index(k.item.peer));
+      ref->set_item_counter(k.item.counter);
+    }
+  }
+}
+
+Status DecodeContainerTable(const google::protobuf::RepeatedPtrField<wire::ContainerRef>& in,
+                            std::span<const PeerId> peers, std::vector<ContainerKey>* out) {
+  // Parents before children, so no cycle can be written down.
+  const size_t nc = static_cast<size_t>(in.size());
+  out->resize(nc);
+  for (size_t i = 0; i < nc; ++i) {
+    const wire::ContainerRef& ref = in.Get(static_cast<int>(i));
+    ContainerKey& k = (*out)[i];
+    if (!IsContainerType(ref.type())) return Status::Corrupt("unknown container type");
+    k.type = static_cast<ContainerType>(ref.type());
+    switch (ref.kind()) {
+      case ContainerKey::kRoot:
+        if (k.type != ContainerType::kMap) return Status::Corrupt("the root container is a map");
+        k.kind = ContainerKey::kRoot;
+        break;
+      case ContainerKey::kMapChild:
+        if (ref.parent() >= i) return Status::Corrupt("container refers to a later parent");
+        if ((*out)[ref.parent()].type != ContainerType::kMap)
+          return Status::Corrupt("container's parent is not a map");
+        if (!utf8::Validate(ref.key(), nullptr)) return Status::Corrupt("map key is not UTF-8");
+        k.kind = ContainerKey::kMapChild;
+        k.parent = ref.parent();
+        k.key = ref.key();
+        break;
+      case ContainerKey::kItem:
+        if (ref.item_peer() >= peers.size() || ref.item_counter() > kMaxCounter)
+          return Status::Corrupt("container item id out of range");
+        k.kind = ContainerKey::kItem;
+        k.item = OpId{peers[ref.item_peer()], ref.item_counter()};
+        break;
+      default: return Status::Corrupt("unknown container kind");
+    }
+  }
+  return Status::Ok();
+}
+
+void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
+  msg->set_format_version(format::kDocUpdateVersion);
+
+  // Canonical container table.
+  const size_t nc = ops.containers.size();
+  std::vector<std::string> keys(nc);
+  for (uint32_t i = 0; i < nc; ++i) keys[i] = NameKey(ops.containers, i);
+  std::vector<uint32_t> perm(nc);
+  std::iota(perm.begin(), perm.end(), 0u);
+  std::sort(perm.begin(), perm.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
+  std::vector<uint32_t> where(nc);
+  for (uint32_t i = 0; i < nc; ++i) where[perm[i]] = i;
+
+  // Peers.
+  PeerList peers;
+  for (const SequenceSection& s : ops.sequences) peers.AddAll(s.ops);
+  for (const MapOp& m : ops.map_ops) peers.Add(m.id.peer);
+  for (const CounterOp& c : ops.counter_ops) peers.Add(c.id.peer);
+  for (const NoopRange& n : ops.noops) peers.Add(n.id.peer);
+  for (const ContainerKey& k : ops.containers)
+    if (k.kind == ContainerKey::kItem) peers.Add(k.item.peer);
+  peers.Seal();
+  for (PeerId id : peers.ids()) msg->add_peers(id);
+
+  std::vector<ContainerKey> sorted(nc);
+  for (uint32_t i = 0; i < nc; ++i) {
+    sorted[i] = ops.containers[perm[i]];
+    if (sorted[i].kind == ContainerKey::kMapChild) sorted[i].parent = where[sorted[i].parent];
+  }
+  EncodeContainerTable(sorted, peers, msg->mutable_containers());
+
+  // Sequences.
+  for (SequenceSection& s : ops.sequences) s.container = where[s.container];
+  std::sort(ops.sequences.begin(), ops.sequences.end(),
+            [](const SequenceSection& a, const SequenceSection& b) {
+              return a.container < b.container;
+            });
+  for (SequenceSection& s : ops.sequences) {
+    const bool list = ops.containers[perm[s.container]].type == ContainerType::kList;
+    if (order == InsertOrder::kById) {
+      if (list) {
+        // Sort rows with their values first (a list's placeholder text
+        // offsets are value indices), so that Canonicalize keeps the order.
+        std::vector<size_t> idx(s.ops.inserts.size());
+        std::iota(idx.begin(), idx.end(), size_t{0});
+        std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+          const InsertOp& x = s.ops.inserts[a];
+          const InsertOp& y = s.ops.inserts[b];
+          return std::tuple(x.id, x.len, x.deleted, x.left, x.right) <
+                 std::tuple(y.id, y.len, y.deleted, y.left, y.right);
+        });
+        std::vector<InsertOp> rows;
+        std::vector<Value> values;
+        rows.reserve(idx.size());
+        values.reserve(s.values.size());
+        for (size_t i : idx) {
+          InsertOp op = s.ops.inserts[i];
+          const uint64_t b = values.size();
+          for (uint64_t v = op.text_begin; v < op.text_end; ++v) values.push_back(std::move(s.values[v]));
+          op.text_begin = b;
+          op.text_end = values.size();
+          rows.push_back(op);
+        }
+        s.ops.inserts = std::move(rows);
+        s.values = std::move(values);
+        s.ops.text.assign(s.values.size(), kListItemPlaceholder);
+      }
+      Canonicalize(&s.ops);
+    } else {
+      UpdateOps dels;
+      dels.deletes = std::move(s.ops.deletes);
+      Canonicalize(&dels);
+      s.ops.deletes = std::move(dels.deletes);
+    }
+    wire::SequenceOps* out = msg->add_sequences();
+    out->set_container(s.container);
+    if (!s.ops.inserts.empty()) {
+      EncodeRunColumns(s.ops.inserts, s.ops.text, peers, out->mutable_inserts());
+      if (list) {
+        out->mutable_inserts()->clear_text();
+        for (const InsertOp& op : s.ops.inserts) {
+          if (op.deleted) continue;
+          for (uint64_t v = op.text_begin; v < op.text_end; ++v)
+            PutValue(s.values[v], false, out->mutable_values());
+        }
+      }
+    }
+    if (!s.ops.deletes.empty()) EncodeDeleteColumns(s.ops.deletes, peers, out->mutable_deletes());
+    std::sort(s.dead_containers.begin(), s.dead_containers.end());
+    std::vector<uint32_t> dead_peers;
+    CounterDeltas dead_counters;
+    for (const auto& [id, type] : s.dead_containers) {
+      dead_peers.push_back(peers.Index(id.peer));
+      out->add_dead_container_counter(dead_counters.Next(id.peer, id.counter));
+      out->add_dead_container_type(static_cast<uint32_t>(type));
+    }
+    PutRuns(dead_peers, out->mutable_dead_container_peer_runs());
+  }
+
+  // Map writes.
+  if (!ops.map_ops.empty()) {
+    std::sort(ops.map_ops.begin(), ops.map_ops.end(),
+              [](const MapOp& a, const MapOp& b) { return a.id < b.id; });
+    wire::MapOps* out = msg->mutable_map_ops();
+    std::vector<std::string> key_table;
+    for (const MapOp& m : ops.map_ops) key_table.push_back(m.key);
+    std::sort(key_table.begin(), key_table.end());
+    key_table.erase(std::unique(key_table.begin(), key_table.end()), key_table.end());
+    for (const std::string& k : key_table) out->add_keys(k);
+    std::vector<uint32_t> containers, row_peers;
+    CounterDeltas counters;
+    uint64_t last_lamport = 0;
+    for (const MapOp& m : ops.map_ops) {
+      containers.push_back(where[m.container]);
+      row_peers.push_back(peers.Index(m.id.peer));
+      out->add_key(static_cast<uint32_t>(
+          std::lower_bound(key_table.begin(), key_table.end(), m.key) - key_table.begin()));
+      out->add_counter(counters.Next(m.id.peer, m.id.counter));
+      out->add_lamport(static_cast<int64_t>(m.lamport - last_lamport));
+      last_lamport = m.lamport;
+      PutValue(m.value, m.deleted, out->mutable_values());
+    }
+    PutRuns(containers, out->mutable_container_runs());
+    PutRuns(row_peers, out->mutable_peer_runs());
+  }
+
+  // Counter adds.
+  if (!ops.counter_ops.empty()) {
+    std::sort(ops.counter_ops.begin(), ops.counter_ops.end(),
+              [](const CounterOp& a, const CounterOp& b) { return a.id < b.id; });
+    wire::CounterOps* out = msg->mutable_counter_ops();
+    std::vector<uint32_t> containers, row_peers;
+    CounterDeltas counters;
+    for (const CounterOp& c : ops.counter_ops) {
+      containers.push_back(where[c.container]);
+      row_peers.push_back(peers.Index(c.id.peer));
+      out->add_counter(counters.Next(c.id.peer, c.id.counter));
+      out->add_delta(c.delta);
+    }
+    PutRuns(containers, out->mutable_container_runs());
+    PutRuns(row_peers, out->mutable_peer_runs());
+  }
+
+  // No-ops, merged where they touch.
+  if (!ops.noops.empty()) {
+    std::sort(ops.noops.begin(), ops.noops.end(),
+              [](const NoopRange& a, const NoopRange& b) { return a.id < b.id; });
+    std::vector<NoopRange> merged;
+    for (const NoopRange& n : ops.noops) {
+      if (!merged.empty() && merged.back().id.peer == n.id.peer &&
+          merged.back().id.counter + merged.back().len >= n.id.counter) {
+        NoopRange& m = merged.back();
+        m.len = std::max(m.id.counter + m.len, n.id.counter + n.len) - m.id.counter;
+      } else {
+        merged.push_back(n);
+      }
+    }
+    wire::IdRanges* out = msg->mutable_noops();
+    std::vector<uint32_t> row_peers;
+    CounterDeltas counters;
+    for (const NoopRange& n : merged) {
+      row_peers.push_back(peers.Index(n.id.peer));
+      out->add_counter(counters.Next(n.id.peer, n.id.counter));
+      out->add_len(n.len);
+    }
+    PutRuns(row_peers, out->mutable_peer_runs());
+  }
+}
+
+std::string EncodeDocOps(DocOps ops) {
+  wire::DocUpdate msg;
+  EncodeDocMessage(std::move(ops), InsertOrder::kById, &msg);
+  std::string out;
+  msg.SerializeToString(&out);
+  return out;
+}
+
+Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
+  if (msg.format_version() != format::kDocUpdateVersion) {
+    return Status::Unsupported("document update format version " +
+                               std::to_string(msg.format_version()));
+  }
+  std::vector<PeerId> peers(msg.peers().begin(), msg.peers().end());
+  Status s = CheckPeerTable(std::span<const PeerId>(peers));
+  if (!s.ok()) return s;
+
+  s = DecodeContainerTable(msg.containers(), peers, &out->containers);
+  if (!s.ok()) return s;
+  const size_t nc = out->containers.size();
+  auto check_container = [&](uint32_t c, bool want_seq, ContainerType want) -> Status {
+    if (c >= nc) return Status::Corrupt("container index out of range");
+    const ContainerType t = out->containers[c].type;
+    const bool ok = want_seq ? (t == ContainerType::kList || t == ContainerType::kText) : t == want;
+    if (!ok) return Status::Corrupt("operation on a container of the wrong type");
+    return Status::Ok();
+  };
+
+  // Sequences.
+  out->sequences.resize(static_cast<size_t>(msg.sequences_size()));
+  for (int i = 0; i < msg.sequences_size(); ++i) {
+    const wire::SequenceOps& in = msg.sequences(i);
+    SequenceSection& sec = out->sequences[static_cast<size_t>(i)];
+    s = check_container(in.container(), true, ContainerType::kList);
+    if (!s.ok()) return s;
+    sec.container = in.container();
+    const bool list = out->containers[sec.container].type == ContainerType::kList;
+    if (list) {
+      // The placeholder text is implied: one byte per visible item, which
+      // must match the values column (bounded by the message size).
+      if (!in.inserts().text().empty()) return Status::Corrupt("list inserts carry text");
+      uint64_t visible = 0;
+      for (uint64_t ld : in.inserts().len_deleted()) {
+        if (!(ld & 1)) visible += ld >> 1;
+        if (visible > static_cast<uint64_t>(in.values().kinds_size()))
+          return Status::Corrupt("list inserts and values differ in length");
+      }
+      if (visible != static_cast<uint64_t>(in.values().kinds_size()))
+        return Status::Corrupt("list inserts and values differ in length");
+      wire::RunColumns cols = in.inserts();
+      cols.set_text(std::string(visible, kListItemPlaceholder));
+      s = DecodeRunColumns(cols, peers, &sec.ops);
+      if (!s.ok()) return s;
+      ValueReader values(in.values());
+      sec.values.resize(visible);
+      for (uint64_t v = 0; v < visible; ++v) {
+        s = values.Next(&sec.values[v], nullptr);
+        if (!s.ok()) return s;
+      }
+      s = values.Finish();
+      if (!s.ok()) return s;
+    } else {
+      if (in.values().kinds_size() > 0) return Status::Corrupt("text inserts carry values");
+      s = DecodeRunColumns(in.inserts(), peers, &sec.ops);
+      if (!s.ok()) return s;
+    }
+    s = DecodeDeleteColumns(in.deletes(), peers, &sec.ops);
+    if (!s.ok()) return s;
+    const size_t nd = static_cast<size_t>(in.dead_container_counter_size());
+    if (nd > 0) {
+      if (!list) return Status::Corrupt("text inserts carry containers");
+      if (static_cast<size_t>(in.dead_container_type_size()) != nd)
+        return Status::Corrupt("dead container columns differ in length");
+      RunReader dp(in.dead_container_peer_runs());
+      s = dp.Check(nd, peers.size());
+      if (!s.ok()) return s;
+      std::vector<std::pair<OpId, uint64_t>> dead_rows;  // deleted insert rows, by id
+      for (const InsertOp& op : sec.ops.inserts)
+        if (op.deleted) dead_rows.emplace_back(op.id, op.len);
+      std::sort(dead_rows.begin(), dead_rows.end());
+      CounterReader counters;
+      for (size_t d = 0; d < nd; ++d) {
+        const uint32_t p = dp.Next();
+        OpId id{peers[p], 0};
+        if (!counters.Next(p, in.dead_container_counter(static_cast<int>(d)), &id.counter))
+          return Status::Corrupt("dead container id out of range");
+        const uint32_t t = in.dead_container_type(static_cast<int>(d));
+        if (!IsContainerType(t)) return Status::Corrupt("unknown container type");
+        if (!sec.dead_containers.empty() && !(sec.dead_containers.back().first < id))
+          return Status::Corrupt("dead containers are not sorted");
+        // Each must lie in a deleted insert row of this section.
+        auto it = std::upper_bound(dead_rows.begin(), dead_rows.end(),
+                                   std::pair(id, UINT64_MAX));
+        if (it == dead_rows.begin() || std::prev(it)->first.peer != id.peer ||
+            id.counter - std::prev(it)->first.counter >= std::prev(it)->second) {
+          return Status::Corrupt("dead container outside the deleted inserts");
+        }
+        sec.dead_containers.emplace_back(id, static_cast<ContainerType>(t));
+      }
+    }
+  }
+
+  // Map writes.
+  if (msg.has_map_ops()) {
+    const wire::MapOps& in = msg.map_ops();
+    const size_t n = static_cast<size_t>(in.key_size());
+    if (static_cast<size_t>(in.counter_size()) != n || static_cast<size_t>(in.lamport_size()) != n ||
+        static_cast<size_t>(in.values().kinds_size()) != n) {
+      return Status::Corrupt("map columns differ in length");
+    }
+    for (const std::string& k : in.keys())
+      if (!utf8::Validate(k, nullptr)) return Status::Corrupt("map key is not UTF-8");
+    RunReader cont(in.container_runs()), rp(in.peer_runs());
+    s = cont.Check(n, nc);
+    if (!s.ok()) return s;
+    s = rp.Check(n, peers.size());
+    if (!s.ok()) return s;
+    ValueReader values(in.values());
+    CounterReader counters;
+    uint64_t lamport = 0;
+    out->map_ops.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      MapOp& m = out->map_ops[i];
+      m.container = cont.Next();
+      s = check_container(m.container, false, ContainerType::kMap);
+      if (!s.ok()) return s;
+      const uint32_t p = rp.Next();
+      if (!counters.Next(p, in.counter(static_cast<int>(i)), &m.id.counter))
+        return Status::Corrupt("map write counter out of range");
+      m.id.peer = peers[p];
+      if (!AddDelta(lamport, in.lamport(static_cast<int>(i)), &lamport))
+        return Status::Corrupt("map write lamport time out of range");
+      m.lamport = lamport;
+      if (in.key(static_cast<int>(i)) >= static_cast<uint32_t>(in.keys_size()))
+        return Status::Corrupt("map key index out of range");
+      m.key = in.keys(static_cast<int>(in.key(static_cast<int>(i))));
+      s = values.Next(&m.value, &m.deleted);
+      if (!s.ok()) return s;
+    }
+    s = values.Finish();
+    if (!s.ok()) return s;
+  }
+
+  // Counter adds.
+  if (msg.has_counter_ops()) {
+    const wire::CounterOps& in = msg.counter_ops();
+    const size_t n = static_cast<size_t>(in.counter_size());
+    if (static_cast<size_t>(in.delta_size()) != n)
+      return Status::Corrupt("counter columns differ in length");
+    RunReader cont(in.container_runs()), rp(in.peer_runs());
+    s = cont.Check(n, nc);
+    if (!s.ok()) return s;
+    s = rp.Check(n, peers.size());
+    if (!s.ok()) return s;
+    CounterReader counters;
+    out->counter_ops.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      CounterOp& c = out->counter_ops[i];
+      c.container = cont.Next();
+      s = check_container(c.container, false, ContainerType::kCounter);
+      if (!s.ok()) return s;
+      const uint32_t p = rp.Next();
+      if (!counters.Next(p, in.counter(static_cast<int>(i)), &c.id.counter))
+        return Status::Corrupt("counter add id out of range");
+      c.id.peer = peers[p];
+      c.delta = in.delta(static_cast<int>(i));
+    }
+  }
+
+  // No-ops.
+  if (msg.has_noops()) {
+    const wire::IdRanges& in = msg.noops();
+    const size_t n = static_cast<size_t>(in.counter_size());
+    if (static_cast<size_t>(in.len_size()) != n)
+      return Status::Corrupt("no-op columns differ in length");
+    RunReader rp(in.peer_runs());
+    s = rp.Check(n, peers.size());
+    if (!s.ok()) return s;
+    CounterReader counters;
+    out->noops.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      NoopRange& r = out->noops[i];
+      const uint32_t p = rp.Next();
+      if (!counters.Next(p, in.counter(static_cast<int>(i)), &r.id.counter))
+        return Status::Corrupt("no-op id out of range");
+      r.id.peer = peers[p];
+      r.len = in.len(static_cast<int>(i));
+      if (r.len == 0 || r.len > kMaxCounter + 1 - r.id.counter)
+        return Status::Corrupt("no-op range out of range");
+    }
+  }
+  return Status::Ok();
+}
+
+Status DecodeDocOps(std::string_view bytes, DocOps* out) {
+  wire::DocUpdate msg;
+  if (bytes.size() > INT32_MAX || !msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return Status::Corrupt("update is not a valid protobuf message");
+  return DecodeDocMessage(msg, out);
+}
+
+}  // namespace tandem

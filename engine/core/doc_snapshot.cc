@@ -1,0 +1,284 @@
+// Doc::EncodeSnapshot / Doc::DecodeSnapshot: the whole document <->
+// a Snapshot envelope around a DocSnapshotBody. Decoding validates and builds
+// each sequence's tree directly (RunTree::Load); it does not replay.
+#include <algorithm>
+
+#include "tandem.pb.h"
+
+#include "doc.h"
+#include "doc_codec.h"
+#include "doc_collect.h"
+#include "doc_pending.h"
+#include "doc_state.h"
+#include "format.h"
+#include "snapshot_envelope.h"
+#include "utf8.h"
+
+namespace tandem {
+
+std::string Doc::EncodeSnapshot() const {
+  wire::DocSnapshotBody body;
+  DocCollector state(*this, /*merge_runs=*/true);
+  state.AddAll(VersionVector{});
+  EncodeDocMessage(state.Take(), InsertOrder::kAsGiven, body.mutable_state());
+  if (!pending_->empty()) {
+    DocCollector pending(*this, /*merge_runs=*/false);
+    pending.AddPending();
+    EncodeDocMessage(pending.Take(), InsertOrder::kById, body.mutable_pending());
+  }
+  std::string bytes;
+  body.SerializeToString(&bytes);
+  return WrapSnapshot(bytes, format::kDocSnapshotVersion);
+}
+
+// Builds a Doc from a decoded state.
+class DocSnapshotLoader {
+ public:
+  DocSnapshotLoader(Doc* doc, DocOps* ops) : d_(*doc), ops_(*ops) {}
+
+  Status Load() {
+    Status s = Versions();
+    if (!s.ok()) return s;
+    const size_t nc = ops_.containers.size();
+    node_of_.assign(nc, UINT32_MAX);
+    // Containers named by map keys and the root resolve at once; those made
+    // by list elements appear as their lists load. Load sections whose
+    // container is known until none is left.
+    std::vector<size_t> todo(ops_.sequences.size());
+    for (size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+    while (!todo.empty()) {
+      std::vector<size_t> later;
+      for (size_t i : todo) {
+        uint32_t c;
+        s = Resolve(ops_.sequences[i].container, &c);
+        if (!s.ok()) return s;
+        if (c == UINT32_MAX) {
+          later.push_back(i);
+          continue;
+        }
+        s = LoadSequence(c, ops_.sequences[i]);
+        if (!s.ok()) return s;
+      }
+      if (later.size() == todo.size()) return Status::Corrupt("snapshot names a container no list element made");
+      todo = std::move(later);
+    }
+    for (MapOp& m : ops_.map_ops) {
+      uint32_t c;
+      s = Resolve(m.container, &c);
+      if (!s.ok()) return s;
+      if (c == UINT32_MAX) return Status::Corrupt("snapshot names a container no list element made");
+      MapState& st = *d_.nodes_[c]->map;
+      auto it = st.slots.find(m.key);
+      if (it == st.slots.end()) it = st.slots.emplace(m.key, MapSlot{}).first;
+      MapSlot& slot = it->second;
+      if (slot.written) return Status::Corrupt("snapshot holds two writes of one map key");
+      slot.id = m.id;
+      slot.lamport = m.lamport;
+      slot.written = true;
+      slot.present = !m.deleted;
+      if (slot.present) {
+        if (m.value.is_container() && d_.nodes_[c]->depth + 1 > d_.limits_.max_depth)
+          return Status::Corrupt("snapshot nests containers deeper than max_depth");
+        slot.value = std::move(m.value);
+        ++st.present;
+      }
+      d_.lamport_ = std::max(d_.lamport_, m.lamport);
+    }
+    for (const CounterOp& op : ops_.counter_ops) {
+      uint32_t c;
+      s = Resolve(op.container, &c);
+      if (!s.ok()) return s;
+      if (c == UINT32_MAX) return Status::Corrupt("snapshot names a container no list element made");
+      CounterState& st = *d_.nodes_[c]->counter;
+      st.ops.push_back(CounterEntry{op.id, op.delta});
+      st.value = WrapAdd(st.value, op.delta);
+    }
+    for (const NoopRange& n : ops_.noops) d_.AddNoop(n.id.peer, n.id.counter, n.len);
+    d_.version_ = version_;
+    return Status::Ok();
+  }
+
+ private:
+  // Each peer's operations must cover [0, next) exactly once: that is what
+  // makes the implied version vector true.
+  Status Versions() {
+    std::vector<std::pair<OpId, uint64_t>> ranges;
+    for (const SequenceSection& sec : ops_.sequences) {
+      for (const InsertOp& op : sec.ops.inserts) ranges.emplace_back(op.id, op.len);
+      for (const DeleteOp& op : sec.ops.deletes) ranges.emplace_back(op.id, op.len);
+    }
+    for (const MapOp& m : ops_.map_ops) ranges.emplace_back(m.id, 1);
+    for (const CounterOp& c : ops_.counter_ops) ranges.emplace_back(c.id, 1);
+    for (const NoopRange& n : ops_.noops) ranges.emplace_back(n.id, n.len);
+    std::sort(ranges.begin(), ranges.end());
+    PeerId peer = 0;
+    uint64_t next = 0;
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      const auto& [id, len] = ranges[i];
+      if (i == 0 || id.peer != peer) {
+        if (i > 0) version_.set(peer, next);
+        peer = id.peer;
+        next = 0;
+      }
+      if (id.counter != next) return Status::Corrupt("snapshot operations of a peer are not contiguous");
+      next = id.counter + len;
+    }
+    if (!ranges.empty()) version_.set(peer, next);
+    return Status::Ok();
+  }
+
+  // Table entry -> node (UINT32_MAX: an element's container not made yet).
+  Status Resolve(uint32_t i, uint32_t* out) {
+    if (node_of_[i] != UINT32_MAX) {
+      *out = node_of_[i];
+      return Status::Ok();
+    }
+    const ContainerKey& k = ops_.containers[i];
+    uint32_t c = UINT32_MAX;
+    if (k.kind == ContainerKey::kRoot) {
+      c = 0;
+    } else if (k.kind == ContainerKey::kMapChild) {
+      uint32_t parent;
+      Status s = Resolve(k.parent, &parent);
+      if (!s.ok()) return s;
+      if (parent != UINT32_MAX) {
+        if (d_.nodes_[parent]->depth + 1 > d_.limits_.max_depth)
+          return Status::Corrupt("snapshot nests containers deeper than max_depth");
+        c = d_.ChildOf(parent, k.key, k.type);
+      }
+    } else {
+      auto it = d_.item_containers_.find(k.item);
+      if (it != d_.item_containers_.end()) {
+        if (d_.nodes_[it->second]->type != k.type)
+          return Status::Corrupt("snapshot container type differs from its element's value");
+        c = it->second;
+      }
+    }
+    node_of_[i] = c;
+    *out = c;
+    return Status::Ok();
+  }
+
+  Status LoadSequence(uint32_t c, SequenceSection& sec) {
+    ContainerNode& n = *d_.nodes_[c];
+    if (n.seq->seq.size().items > 0 || !n.seq->deletes.runs().empty())
+      return Status::Corrupt("snapshot holds two sections for one container");
+    const bool list = n.type == ContainerType::kList;
+    Sequence& seq = n.seq->seq;
+    PeerTable& table = seq.peers();
+    auto local = [&table](PeerId id) { return table.Intern(id); };
+    const UpdateOps& ops = sec.ops;
+    std::vector<Run> runs;
+    runs.reserve(ops.inserts.size());
+    std::string content;
+    content.reserve(ops.text.size());
+    for (const InsertOp& op : ops.inserts) {
+      Run r;
+      r.peer = local(op.id.peer);
+      r.counter = op.id.counter;
+      if (op.left) {
+        r.left_peer = local(op.left->peer) + 1;
+        r.left_counter = op.left->counter;
+      }
+      if (op.right) {
+        r.right_peer = local(op.right->peer) + 1;
+        r.right_counter = op.right->counter;
+      }
+      std::string_view text(ops.text.data() + op.text_begin, op.text_end - op.text_begin);
+      const uint64_t cap = op.deleted ? UINT32_MAX : kMaxVisibleRunLen;
+      for (uint64_t done = 0; done < op.len;) {
+        Run piece = r;
+        piece.counter = op.id.counter + done;
+        piece.len = static_cast<uint32_t>(std::min<uint64_t>(op.len - done, cap));
+        if (done > 0) {
+          piece.left_peer = r.peer + 1;
+          piece.left_counter = piece.counter - 1;
+        }
+        if (!op.deleted) {
+          std::string_view pc = text.substr(
+              0, (ops.ascii || list) ? piece.len : utf8::ByteOffsetOfCodePoint(text, piece.len));
+          piece.bytes = static_cast<uint32_t>(pc.size());
+          piece.utf16 = (ops.ascii || list) ? piece.len : static_cast<uint32_t>(utf8::Count(pc).utf16);
+          content.append(pc);
+          text.remove_prefix(pc.size());
+        }
+        runs.push_back(piece);
+        done += piece.len;
+      }
+      if (list && !op.deleted) {
+        std::vector<Value> vals;
+        vals.reserve(op.len);
+        for (uint64_t k = 0; k < op.len; ++k) {
+          Value v = std::move(sec.values[op.text_begin + k]);
+          if (v.is_container()) {
+            if (n.depth + 1 > d_.limits_.max_depth)
+              return Status::Corrupt("snapshot nests containers deeper than max_depth");
+            const OpId id{op.id.peer, op.id.counter + k};
+            if (d_.item_containers_.count(id)) return Status::Corrupt("snapshot repeats an element id");
+            d_.NewItemContainer(c, id, v.container_type());
+          }
+          vals.push_back(std::move(v));
+        }
+        n.seq->values.Put(r.peer, op.id.counter, std::move(vals));
+      }
+    }
+    for (const auto& [id, type] : sec.dead_containers) {
+      if (n.depth + 1 > d_.limits_.max_depth)
+        return Status::Corrupt("snapshot nests containers deeper than max_depth");
+      if (d_.item_containers_.count(id)) return Status::Corrupt("snapshot repeats an element id");
+      d_.NewItemContainer(c, id, type);
+      std::vector<Value> one;
+      one.push_back(Value::Container(type));
+      n.seq->values.Put(local(id.peer), id.counter, std::move(one));
+    }
+    seq.tree().Load(runs, content);
+    n.seq->deletes.Reserve(ops.deletes.size());
+    for (const DeleteOp& op : ops.deletes) {
+      const PeerIndex self = local(op.id.peer), target = local(op.target.peer);
+      for (uint64_t done = 0; done < op.len;) {
+        const uint32_t k = static_cast<uint32_t>(std::min<uint64_t>(op.len - done, UINT32_MAX));
+        n.seq->deletes.Append(self, op.id.counter + done, k, target,
+                              op.backward ? op.target.counter - done : op.target.counter + done,
+                              op.backward);
+        done += k;
+      }
+    }
+    return Status::Ok();
+  }
+
+  Doc& d_;
+  DocOps& ops_;
+  std::vector<uint32_t> node_of_;
+  VersionVector version_;
+};
+
+Status Doc::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr<Doc>* out,
+                           DocLimits limits) {
+  std::string body;
+  Status s = UnwrapSnapshot(bytes, format::kDocSnapshotVersion, &body);
+  if (!s.ok()) return s;
+  wire::DocSnapshotBody msg;
+  if (body.size() > INT32_MAX || !msg.ParseFromArray(body.data(), static_cast<int>(body.size())))
+    return Status::Corrupt("snapshot body is not a valid protobuf message");
+  DocOps state;
+  s = DecodeDocMessage(msg.state(), &state);
+  if (!s.ok()) return s.Prefixed("snapshot state: ");
+  auto doc = std::make_unique<Doc>(peer, limits);
+  DocSnapshotLoader loader(doc.get(), &state);
+  s = loader.Load();
+  if (!s.ok()) return s;
+  if (msg.has_pending()) {
+    DocOps pending;
+    s = DecodeDocMessage(msg.pending(), &pending);
+    if (!s.ok()) return Status::Corrupt("snapshot pending operations: " + s.message());
+    uint64_t rows = pending.map_ops.size() + pending.counter_ops.size() + pending.noops.size();
+    for (const auto& sec : pending.sequences) rows += sec.ops.inserts.size() + sec.ops.deletes.size();
+    if (rows > limits.max_pending_ops)
+      return Status::LimitExceeded("snapshot holds more pending operations than max_pending_ops");
+    doc->ApplyOps(std::move(pending), "snapshot", nullptr);
+  }
+  *out = std::move(doc);
+  return Status::Ok();
+}
+
+}  // namespace tandem

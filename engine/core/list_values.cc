@@ -1,0 +1,63 @@
+#include "list_values.h"
+
+namespace tandem {
+
+void ListValues::Put(PeerIndex peer, uint64_t counter, std::vector<Value> values) {
+  if (values.empty()) return;
+  // Values pushed one after another continue the previous chunk.
+  auto it = chunks_.lower_bound(Key{peer, counter});
+  if (it != chunks_.begin()) {
+    auto prev = std::prev(it);
+    if (prev->first.first == peer && prev->first.second + prev->second.values.size() == counter &&
+        prev->second.live == prev->second.values.size()) {
+      prev->second.live += values.size();
+      for (Value& v : values) prev->second.values.push_back(std::move(v));
+      return;
+    }
+  }
+  Chunk c;
+  c.live = values.size();
+  c.values = std::move(values);
+  chunks_.emplace_hint(it, Key{peer, counter}, std::move(c));
+}
+
+const Value* ListValues::Find(PeerIndex peer, uint64_t counter) const {
+  auto it = chunks_.upper_bound(Key{peer, counter});
+  if (it == chunks_.begin()) return nullptr;
+  --it;
+  if (it->first.first != peer || counter - it->first.second >= it->second.values.size())
+    return nullptr;
+  return &it->second.values[counter - it->first.second];
+}
+
+void ListValues::Drop(PeerIndex peer, uint64_t counter, uint64_t len) {
+  const uint64_t end = counter + len;
+  auto it = chunks_.upper_bound(Key{peer, counter});
+  if (it != chunks_.begin()) --it;
+  while (it != chunks_.end() && it->first.first == peer && it->first.second < end) {
+    Chunk& c = it->second;
+    const uint64_t start = it->first.second;
+    const uint64_t lo = std::max(start, counter);
+    const uint64_t hi = std::min<uint64_t>(start + c.values.size(), end);
+    for (uint64_t i = lo; i < hi; ++i) {
+      // Callers drop each item once (when it becomes deleted). A container
+      // value stays: the container outlives its element.
+      Value& v = c.values[i - start];
+      if (v.is_container()) continue;
+      v = Value::Null();
+      if (c.live > 0) --c.live;
+    }
+    it = c.live == 0 ? chunks_.erase(it) : std::next(it);
+  }
+}
+
+uint64_t ListValues::MemoryUsage() const {
+  uint64_t n = 0;
+  for (const auto& [k, c] : chunks_) {
+    n += 64 + c.values.capacity() * sizeof(Value);
+    for (const Value& v : c.values) n += v.HeapBytes();
+  }
+  return n;
+}
+
+}  // namespace tandem

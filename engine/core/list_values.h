@@ -1,0 +1,37 @@
+// ListValues: the values of a List's items, kept beside the sequence tree
+// (whose items are placeholders) in chunks of consecutive ids, so a run of
+// pushed values costs one chunk, not one node each.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "run.h"
+#include "value.h"
+
+namespace tandem {
+
+class ListValues {
+ public:
+  // Values of items [counter, counter + values.size()) of `peer`.
+  void Put(PeerIndex peer, uint64_t counter, std::vector<Value> values);
+  // The value of an item, or nullptr if it has none (no item, or deleted;
+  // a deleted item that held a container keeps that value).
+  const Value* Find(PeerIndex peer, uint64_t counter) const;
+  // Drops the values of deleted items [counter, counter + len), except
+  // container values.
+  void Drop(PeerIndex peer, uint64_t counter, uint64_t len);
+  uint64_t MemoryUsage() const;
+
+ private:
+  struct Chunk {
+    std::vector<Value> values;
+    uint64_t live = 0;
+  };
+  using Key = std::pair<PeerIndex, uint64_t>;
+  std::map<Key, Chunk> chunks_;
+};
+
+}  // namespace tandem
