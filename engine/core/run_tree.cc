@@ -57,7 +57,7 @@ void SplitRun(const Run& r, std::string_view content, uint32_t off, Run* head, R
 }  // namespace
 
 RunTree::RunTree() {
-  auto* leaf = new RunLeaf();
+  auto* leaf = new RunLeaf(1);
   root_ = leaf;
   first_ = leaf;
 }
@@ -334,6 +334,7 @@ RunTree::Loc RunTree::Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const
   if (!edit.insert.empty()) leaf->text.insert(edit.pos, edit.insert);
   const uint32_t new_count = leaf->count - remove + n;
   if (new_count <= kLeafCap) {
+    leaf->Reserve(new_count);
     std::memmove(&leaf->runs[idx + n], &leaf->runs[idx + remove],
                  (leaf->count - idx - remove) * sizeof(Run));
     std::copy(repl, repl + n, &leaf->runs[idx]);
@@ -358,12 +359,14 @@ RunTree::Loc RunTree::Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const
     Metrics moved;
     for (uint32_t i = 0; i < keep; ++i) keep_bytes += all[i].bytes;
     for (uint32_t i = keep; i < new_count; ++i) moved += Metrics::Of(all[i]);
+    next->Reserve(next->count + move);
     std::memmove(next->runs + move, next->runs, next->count * sizeof(Run));
     std::copy(all + keep, all + new_count, next->runs);
     next->count += move;
     next->text.insert(0, leaf->text, keep_bytes, std::string::npos);
     leaf->text.resize(keep_bytes);
     leaf->text.shrink_to_fit();
+    leaf->Reserve(keep);
     std::copy(all, all + keep, leaf->runs);
     leaf->count = keep;
     for (uint32_t i = 0; i < move; ++i)
@@ -374,7 +377,8 @@ RunTree::Loc RunTree::Splice(RunLeaf* leaf, uint32_t idx, uint32_t remove, const
   }
   // Split. Appending at the end of the document keeps the left leaf full.
   const uint32_t left_n = (!next && k + 1 == new_count) ? kLeafCap - 2 : new_count / 2;
-  auto* right = new RunLeaf();
+  auto* right = new RunLeaf(kLeafCap);
+  leaf->Reserve(left_n);
   ++leaves_;
   size_t left_bytes = 0;
   for (uint32_t i = 0; i < left_n; ++i) left_bytes += all[i].bytes;
@@ -488,10 +492,11 @@ void RunTree::Load(const std::vector<Run>& runs, std::string_view text) {
   size_t text_pos = 0;
   RunLeaf* prev = nullptr;
   for (size_t i = 0; i == 0 || i < runs.size(); i += kFill) {
-    auto* leaf = new RunLeaf();
-    ++leaves_;
     uint32_t n =
         static_cast<uint32_t>(std::min<size_t>(kFill, runs.size() - std::min(i, runs.size())));
+    // Full leaves get room to grow; a last, partial one only what it holds.
+    auto* leaf = new RunLeaf(n == kFill ? kLeafCap : std::max<uint32_t>(n, 1));
+    ++leaves_;
     size_t bytes = 0;
     for (uint32_t j = 0; j < n; ++j) {
       const Run& r = runs[i + j];
@@ -546,7 +551,7 @@ void RunTree::Load(const std::vector<Run>& runs, std::string_view text) {
 
 uint64_t RunTree::MemoryUsage() const {
   uint64_t total = internals_ * sizeof(RunInternal) + index_.MemoryUsage();
-  for (const RunLeaf* l = first_; l; l = l->next) total += sizeof(RunLeaf) + l->text.capacity();
+  for (const RunLeaf* l = first_; l; l = l->next) total += sizeof(RunLeaf) + l->cap * sizeof(Run) + l->text.capacity();
   return total;
 }
 

@@ -13,6 +13,7 @@
 // otherwise.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,9 +37,28 @@ struct RunLeaf {
   RunLeaf* prev = nullptr;
   RunLeaf* next = nullptr;
   uint32_t count = 0;
+  // Runs are allocated to fit, up to kLeafCap: a document holds many small
+  // sequences (a list of points per shape), and a full leaf for each would
+  // cost 1.5 KiB.
+  uint32_t cap = 0;
+  Run* runs = nullptr;
   Metrics sum;  // of this leaf's runs
-  Run runs[kLeafCap];
   std::string text;  // content of the visible runs, in order
+
+  explicit RunLeaf(uint32_t capacity) : cap(capacity), runs(new Run[capacity]) {}
+  ~RunLeaf() { delete[] runs; }
+  RunLeaf(const RunLeaf&) = delete;
+  RunLeaf& operator=(const RunLeaf&) = delete;
+  // Makes room for `n` <= kLeafCap runs.
+  void Reserve(uint32_t n) {
+    if (n <= cap) return;
+    const uint32_t c = std::min<uint32_t>(kLeafCap, std::max(n, cap * 2));
+    Run* r = new Run[c];
+    std::copy(runs, runs + count, r);
+    delete[] runs;
+    runs = r;
+    cap = c;
+  }
 
   // Bytes of content before run `idx`.
   size_t TextOffset(uint32_t idx) const {

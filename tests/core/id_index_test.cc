@@ -21,7 +21,7 @@ namespace {
 class Leaves {
  public:
   explicit Leaves(size_t n) {
-    for (size_t i = 0; i < n; ++i) leaves_.push_back(std::make_unique<RunLeaf>());
+    for (size_t i = 0; i < n; ++i) leaves_.push_back(std::make_unique<RunLeaf>(1));
   }
   RunLeaf* operator[](size_t i) const { return leaves_[i].get(); }
   size_t size() const { return leaves_.size(); }
