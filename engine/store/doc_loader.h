@@ -1,9 +1,12 @@
-// doc_loader: stored bytes <-> tandem::Text, the core document.
+// doc_loader: stored bytes <-> core replicas: tandem::Doc (the document
+// model, what servers and clients store) and tandem::Text (a lone text).
 //
 // The thin layer between the bytes-level LogStore and the core. Loading a
-// document = Text::DecodeSnapshot(latest snapshot) (or an empty Text) and
-// then Text::ApplyUpdate(each log row after it) in seq order. Compaction's
-// merge function does the same and returns EncodeSnapshot().
+// document = DecodeSnapshot(latest snapshot) (or an empty replica) and
+// then ApplyUpdate(each log row after it) in seq order. Compaction's merge
+// function does the same and returns EncodeSnapshot(). A store holds one
+// kind: open it with OpenDocStore or OpenTextStore and load with the
+// matching function.
 //
 // A failed load is always an error naming the document and the row; it never
 // yields an empty document. kNotFound means the document does not exist:
@@ -18,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/doc.h"
 #include "core/status.h"
 #include "core/text.h"
 #include "store/log_store.h"
@@ -47,6 +51,18 @@ StoreStatus LoadTextVersion(LogStore& store, std::string_view doc, int64_t versi
 
 // The MergeFn for Text documents (set StoreOptions::merge to it).
 MergeFn TextMergeFn(TextLimits limits = {});
+
+// The same for tandem::Doc documents.
+StoreStatus LoadDoc(const DocRecord& record, PeerId peer, std::unique_ptr<Doc>* out,
+                    DocLimits limits = {});
+StoreStatus LoadDoc(LogStore& store, std::string_view doc, PeerId peer, std::unique_ptr<Doc>* out,
+                    DocLimits limits = {});
+StoreStatus LoadDocVersion(LogStore& store, std::string_view doc, int64_t version_id, PeerId peer,
+                           std::unique_ptr<Doc>* out, DocLimits limits = {});
+MergeFn DocMergeFn(DocLimits limits = {});
+// LogStore::Open with options.merge = DocMergeFn() unless one is set.
+StoreStatus OpenDocStore(const std::string& path, StoreOptions options,
+                         std::unique_ptr<LogStore>* out);
 
 // LogStore::Open with options.merge = TextMergeFn() unless one is set.
 StoreStatus OpenTextStore(const std::string& path, StoreOptions options,
