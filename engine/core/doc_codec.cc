@@ -8,6 +8,7 @@
 #include "column_helpers.h"
 #include "columns.h"
 #include "format.h"
+#include "stack_arena.h"
 #include "update_codec.h"
 #include "utf8.h"
 
@@ -399,10 +400,11 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
 }
 
 std::string EncodeDocOps(DocOps ops) {
-  wire::DocUpdate msg;
-  EncodeDocMessage(std::move(ops), InsertOrder::kById, &msg);
+  StackArena a;
+  auto* msg = google::protobuf::Arena::CreateMessage<wire::DocUpdate>(&a.arena);
+  EncodeDocMessage(std::move(ops), InsertOrder::kById, msg);
   std::string out;
-  msg.SerializeToString(&out);
+  msg->SerializeToString(&out);
   return out;
 }
 
@@ -593,10 +595,11 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
 }
 
 Status DecodeDocOps(std::string_view bytes, DocOps* out) {
-  wire::DocUpdate msg;
-  if (bytes.size() > INT32_MAX || !msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+  StackArena a;
+  auto* msg = google::protobuf::Arena::CreateMessage<wire::DocUpdate>(&a.arena);
+  if (bytes.size() > INT32_MAX || !msg->ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return Status::Corrupt("update is not a valid protobuf message");
-  return DecodeDocMessage(msg, out);
+  return DecodeDocMessage(*msg, out);
 }
 
 }  // namespace tandem

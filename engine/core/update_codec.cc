@@ -7,6 +7,8 @@
 
 #include "tandem.pb.h"
 
+#include "stack_arena.h"
+
 #include "columns.h"
 #include "format.h"
 
@@ -110,20 +112,6 @@ void EncodeUpdateMessage(UpdateOps ops, wire::Update* msg) {
   if (!ops.deletes.empty()) EncodeDeleteColumns(ops.deletes, peers, msg->mutable_deletes());
 }
 
-namespace {
-// Small updates (one keystroke) are the common case: an arena whose first
-// block is on the stack spares the dozen allocations of a message's columns.
-struct StackArena {
-  alignas(16) char block[4096];
-  google::protobuf::Arena arena{MakeOptions(block)};
-  static google::protobuf::ArenaOptions MakeOptions(char* b) {
-    google::protobuf::ArenaOptions o;
-    o.initial_block = b;
-    o.initial_block_size = sizeof(StackArena::block);
-    return o;
-  }
-};
-}  // namespace
 
 std::string EncodeUpdateOps(UpdateOps ops) {
   StackArena a;
