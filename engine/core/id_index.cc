@@ -123,7 +123,8 @@ void IdIndex::Set(PeerIndex peer, uint64_t start, uint64_t len, RunLeaf* leaf) {
                  std::make_move_iterator(cut.end()));
 }
 
-void IdIndex::Load(std::vector<std::vector<Entry>> entries) {
+bool IdIndex::Load(std::vector<std::vector<Entry>> entries) {
+  bool disjoint = true;
   peers_.clear();
   peers_.resize(entries.size());
   for (size_t p = 0; p < entries.size(); ++p) {
@@ -131,6 +132,7 @@ void IdIndex::Load(std::vector<std::vector<Entry>> entries) {
     std::sort(v.begin(), v.end(), [](const Entry& a, const Entry& b) { return a.start < b.start; });
     size_t out = 0;
     for (size_t i = 0; i < v.size(); ++i) {
+      if (out > 0 && v[out - 1].end > v[i].start) disjoint = false;
       if (out > 0 && v[out - 1].end == v[i].start && v[out - 1].leaf == v[i].leaf) {
         v[out - 1].end = v[i].end;
       } else {
@@ -142,6 +144,7 @@ void IdIndex::Load(std::vector<std::vector<Entry>> entries) {
       peers_[p].emplace_back(v.begin() + i, v.begin() + i + n);
     }
   }
+  return disjoint;
 }
 
 std::vector<Entry> IdIndex::Entries(PeerIndex peer) const {

@@ -39,11 +39,21 @@ class IdIndex {
   // whatever they pointed at before.
   void Set(PeerIndex peer, uint64_t start, uint64_t len, RunLeaf* leaf);
   // Replaces the whole index; `entries[p]` need not be sorted or merged.
-  void Load(std::vector<std::vector<Entry>> entries);
+  // Returns false if two entries of a peer overlap (the index is then
+  // unusable: the caller drops it).
+  bool Load(std::vector<std::vector<Entry>> entries);
   void Clear() { peers_.clear(); }
   uint64_t MemoryUsage() const;
   // All entries of `peer` in order (for checks).
   std::vector<Entry> Entries(PeerIndex peer) const;
+  // Calls fn(start, end) for each entry of `peer`, in order.
+  template <typename Fn>
+  void ForEach(PeerIndex peer, Fn fn) const {
+    if (peer >= peers_.size()) return;
+    for (const Bucket& b : peers_[peer])
+      for (const Entry& e : b) fn(e.start, e.end);
+  }
+  size_t peer_count() const { return peers_.size(); }
 
  private:
   // The first bucket whose last entry ends after `counter`, or buckets.size().

@@ -478,7 +478,7 @@ void RunTree::TryMergeAround(RunLeaf* leaf, uint32_t idx) {
   if (idx > 0 && leaf->runs[idx - 1].continued_by(leaf->runs[idx])) merge(idx - 1);
 }
 
-void RunTree::Load(const std::vector<Run>& runs, std::string_view text) {
+bool RunTree::Load(const std::vector<Run>& runs, std::string_view text) {
   FreeAll();
   index_.Clear();
   leaves_ = 0;
@@ -546,7 +546,7 @@ void RunTree::Load(const std::vector<Run>& runs, std::string_view text) {
   root_ = level.front();
   root_is_leaf_ = leaf_level;
   total_ = sums.front();
-  index_.Load(std::move(entries));
+  return index_.Load(std::move(entries));
 }
 
 uint64_t RunTree::MemoryUsage() const {

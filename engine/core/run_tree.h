@@ -136,7 +136,8 @@ class RunTree {
   bool MarkDeleted(Loc at, uint32_t n);
   // Replaces the whole tree by `runs` (document order) with `text` the
   // concatenated content of the visible ones; builds the index too.
-  void Load(const std::vector<Run>& runs, std::string_view text);
+  // Returns false if two runs share an id (the tree is then unusable).
+  bool Load(const std::vector<Run>& runs, std::string_view text);
 
   uint64_t MemoryUsage() const;
   // Verifies sums, links, parent pointers and the index.

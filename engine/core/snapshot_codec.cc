@@ -97,26 +97,15 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
     return s.code() == StatusCode::kCorrupt ? Status::Corrupt("snapshot deletes: " + s.message())
                                             : s;
 
-  // Each peer's operations must cover [0, next) exactly once: that is what
-  // makes the implied version vector true.
-  std::vector<std::vector<std::pair<uint64_t, uint64_t>>> ranges(peers.size());
   auto peer_index = [&](PeerId id) {
     return static_cast<size_t>(std::lower_bound(peers.begin(), peers.end(), id) - peers.begin());
   };
-  for (const InsertOp& op : ops.inserts)
-    ranges[peer_index(op.id.peer)].emplace_back(op.id.counter, op.len);
-  for (const DeleteOp& op : ops.deletes)
-    ranges[peer_index(op.id.peer)].emplace_back(op.id.counter, op.len);
-  VersionVector version;
-  for (size_t p = 0; p < peers.size(); ++p) {
-    auto& r = ranges[p];
-    std::sort(r.begin(), r.end());
-    uint64_t next = 0;
-    for (const auto& [start, len] : r) {
-      if (start != next) return Status::Corrupt("snapshot operations of a peer are not contiguous");
-      next = start + len;
-    }
-    version.set(peers[p], next);
+  // Deletes come sorted by id (canonical form): checked here, relied on below.
+  for (size_t i = 1; i < ops.deletes.size(); ++i) {
+    const DeleteOp& a = ops.deletes[i - 1];
+    const DeleteOp& b = ops.deletes[i];
+    if (!(a.id < b.id) || (a.id.peer == b.id.peer && a.id.counter + a.len > b.id.counter))
+      return Status::Corrupt("snapshot deletes are not sorted and disjoint");
   }
 
   auto text = std::make_unique<Text>(peer, limits);
@@ -124,8 +113,6 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
   for (PeerId id : peers) table.Intern(id);  // indices = positions in `peers`
   std::vector<Run> runs;
   runs.reserve(ops.inserts.size());
-  std::string content;
-  content.reserve(ops.text.size());
   for (const InsertOp& op : ops.inserts) {
     Run r;
     r.peer = static_cast<PeerIndex>(peer_index(op.id.peer));
@@ -155,14 +142,44 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
             c.substr(0, ops.ascii ? piece.len : utf8::ByteOffsetOfCodePoint(c, piece.len));
         piece.bytes = static_cast<uint32_t>(pc.size());
         piece.utf16 = ops.ascii ? piece.len : static_cast<uint32_t>(utf8::Count(pc).utf16);
-        content.append(pc);
         c.remove_prefix(pc.size());
       }
       runs.push_back(piece);
       done += piece.len;
     }
   }
-  text->seq_->tree().Load(runs, content);
+  // The visible runs take the text in row order exactly (DecodeRunColumns
+  // checked), and rows are in document order: the text is the content.
+  if (!text->seq_->tree().Load(runs, ops.text))
+    return Status::Corrupt("snapshot runs share an id");
+  // Each peer's operations must cover [0, next) exactly once: that is what
+  // makes the implied version vector true. The index holds the items' ids
+  // sorted per peer; the deletes are sorted: walk both.
+  VersionVector version;
+  {
+    const IdIndex& index = text->seq_->tree().index();
+    size_t d = 0;
+    for (size_t p = 0; p < peers.size(); ++p) {
+      uint64_t next = 0;
+      bool ok = true;
+      auto take_deletes = [&](uint64_t upto) {
+        while (ok && d < ops.deletes.size() && peer_index(ops.deletes[d].id.peer) == p &&
+               ops.deletes[d].id.counter < upto) {
+          if (ops.deletes[d].id.counter != next) ok = false;
+          next = ops.deletes[d].id.counter + ops.deletes[d].len;
+          ++d;
+        }
+      };
+      index.ForEach(static_cast<PeerIndex>(p), [&](uint64_t start, uint64_t end) {
+        take_deletes(start);
+        if (start != next) ok = false;
+        next = end;
+      });
+      take_deletes(UINT64_MAX);
+      if (!ok) return Status::Corrupt("snapshot operations of a peer are not contiguous");
+      version.set(peers[p], next);
+    }
+  }
   text->deletes_->Reserve(ops.deletes.size());
   for (const DeleteOp& op : ops.deletes) {
     for (uint64_t done = 0; done < op.len;) {

@@ -8,17 +8,48 @@
 
 namespace tandem {
 
+namespace {
+
+// Raw deflate (RFC 1951, no zlib header or Adler-32): the store checksums
+// every row and the sizes are checked, so the trailer's checksum would only
+// cost time on every load.
+bool RawDeflate(const std::string& in, std::string* out) {
+  z_stream z{};
+  if (deflateInit2(&z, format::kSnapshotDeflateLevel, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return false;
+  out->resize(deflateBound(&z, in.size()));
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out->data());
+  z.avail_out = static_cast<uInt>(out->size());
+  const int rc = deflate(&z, Z_FINISH);
+  out->resize(z.total_out);
+  deflateEnd(&z);
+  return rc == Z_STREAM_END;
+}
+
+// Inflates exactly out->size() bytes; false unless the stream ends there.
+bool RawInflate(const std::string& in, std::string* out) {
+  z_stream z{};
+  if (inflateInit2(&z, -15) != Z_OK) return false;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out->data());
+  z.avail_out = static_cast<uInt>(out->size());
+  const int rc = inflate(&z, Z_FINISH);
+  const bool ok = rc == Z_STREAM_END && z.total_out == out->size();
+  inflateEnd(&z);
+  return ok;
+}
+
+}  // namespace
+
 std::string WrapSnapshot(const std::string& body, uint32_t format_version) {
   wire::Snapshot snapshot;
   snapshot.set_format_version(format_version);
   snapshot.set_body_size(body.size());
-  uLongf packed_size = compressBound(body.size());
-  std::string packed(packed_size, '\0');
-  if (compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
-                reinterpret_cast<const Bytef*>(body.data()), body.size(),
-                format::kSnapshotDeflateLevel) == Z_OK &&
-      packed_size < body.size()) {
-    packed.resize(packed_size);
+  std::string packed;
+  if (RawDeflate(body, &packed) && packed.size() < body.size()) {
     snapshot.set_deflated(true);
     snapshot.set_body(std::move(packed));
   } else {
@@ -48,10 +79,7 @@ Status UnwrapSnapshot(std::string_view bytes, uint32_t format_version, std::stri
       return Status::Corrupt("snapshot body size is not reachable by deflate");
     }
     body->resize(size);
-    uLongf out_size = size;
-    if (uncompress(reinterpret_cast<Bytef*>(body->data()), &out_size,
-                   reinterpret_cast<const Bytef*>(packed.data()), packed.size()) != Z_OK ||
-        out_size != size) {
+    if (!RawInflate(packed, body)) {
       return Status::Corrupt("snapshot body does not inflate to its declared size");
     }
   } else {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../tools/converge_sim.h"
+#include "core/snapshot_envelope.h"
 #include "core/text.h"
 #include "tandem.pb.h"
 #include "wire_builder.h"
@@ -114,14 +115,8 @@ OpenSnapshot ParseSnapshot(const std::string& bytes) {
   EXPECT_TRUE(s.ParseFromString(bytes));
   OpenSnapshot out;
   out.version = s.format_version();
-  std::string body = s.body();
-  if (s.deflated()) {
-    body.assign(s.body_size(), '\0');
-    uLongf size = s.body_size();
-    EXPECT_EQ(uncompress(reinterpret_cast<Bytef*>(body.data()), &size,
-                         reinterpret_cast<const Bytef*>(s.body().data()), s.body().size()),
-              Z_OK);
-  }
+  std::string body;
+  EXPECT_TRUE(UnwrapSnapshot(bytes, s.format_version(), &body).ok());
   EXPECT_TRUE(out.b.ParseFromString(body));
   return out;
 }
