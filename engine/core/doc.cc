@@ -566,7 +566,8 @@ uint64_t Doc::InsertAfterItem(uint32_t c, std::optional<OpId> after, std::string
   std::string_view rest = text;
   for (uint64_t done = 0; done < n;) {
     const uint64_t len = std::min<uint64_t>(kMaxVisibleRunLen, n - done);
-    const std::string_view piece = rest.substr(0, list ? len : utf8::ByteOffsetOfCodePoint(rest, len));
+    const std::string_view piece =
+        rest.substr(0, list ? len : utf8::ByteOffsetOfCodePoint(rest, len));
     rest.remove_prefix(piece.size());
     // The right origin is the item that follows the left one now, tombstones
     // included, as for an insert at an index: so the new items go exactly
@@ -582,7 +583,7 @@ uint64_t Doc::InsertAfterItem(uint32_t c, std::optional<OpId> after, std::string
     if (next.leaf) op.right = s.seq.IdAt(next);
     op.id = OpId{peer_, first + done};
     op.len = len;
-    const uint32_t utf16 = list ? static_cast<uint32_t>(len) : static_cast<uint32_t>(utf8::Count(piece).utf16);
+    const uint32_t utf16 = static_cast<uint32_t>(list ? len : utf8::Count(piece).utf16);
     const uint64_t at = s.seq.Integrate(op, piece, utf16, observing());
     if (observing()) accum(c).delta.Insert(at, piece, len);
     op.left = OpId{peer_, first + done + len - 1};
@@ -604,8 +605,10 @@ uint64_t Doc::InsertAfterItem(uint32_t c, std::optional<OpId> after, std::string
     }
     s.values.Put(self, first, std::move(vals));
   }
-  RecordInsert(this, c, first, n);
-  Touch(c);
+  if (n > 0) {
+    RecordInsert(this, c, first, n);
+    Touch(c);
+  }
   EndImplicit(implicit);
   return first;
 }

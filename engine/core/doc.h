@@ -165,9 +165,9 @@ struct LocalTxnRecord {
     // kSeqInsert: the new items (one range, this peer's ids).
     // kSeqDelete: the items deleted, in document order.
     std::vector<IdRange> items;
-    std::string text;           // kSeqDelete of a Text: the deleted content, UTF-8
-    std::vector<Value> values;  // kSeqDelete of a List: one value per deleted item
-    std::string key;            // kMapWrite
+    std::string text;                // kSeqDelete of a Text: the deleted content, UTF-8
+    std::vector<Value> values;       // kSeqDelete of a List: one value per deleted item
+    std::string key;                 // kMapWrite
     std::optional<Value> old_value;  // kMapWrite: the value before (nullopt = absent)
     std::optional<OpId> old_id;      // kMapWrite: the write that held the key before
     OpId id;                         // kMapWrite: this write

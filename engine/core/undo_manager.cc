@@ -46,7 +46,8 @@ void UndoManager::Redirects::Resolve(OpId first, uint64_t len, std::vector<IdRan
         }
       }
       uint64_t stop = end;
-      if (it != map_.end() && it->first.peer == r.first.peer) stop = std::min(stop, it->first.counter);
+      if (it != map_.end() && it->first.peer == r.first.peer)
+        stop = std::min(stop, it->first.counter);
       out->push_back({OpId{r.first.peer, c}, stop - c});
       c = stop;
     }
@@ -67,7 +68,9 @@ UndoManager::UndoManager(Doc* doc, std::vector<Container> scope, UndoOptions opt
   recorder_id_ = doc_->AddTxnRecorder([this](const LocalTxnRecord& rec) { OnTransaction(rec); });
 }
 
-UndoManager::~UndoManager() { doc_->RemoveTxnRecorder(recorder_id_); }
+UndoManager::~UndoManager() {
+  doc_->RemoveTxnRecorder(recorder_id_);
+}
 
 void UndoManager::Clear() {
   undo_.clear();
@@ -90,13 +93,12 @@ void UndoManager::Append(Step* step, const Op& op) {
   switch (op.kind) {
     case Op::kSeqInsert:
       // Typing: each character continues the previous insert.
-      if (!step->ops.empty()) {
-        Op& last = step->ops.back();
-        const IdRange& r = last.items.back();
+      if (!step->ops.empty() && step->ops.back().kind == Op::kSeqInsert &&
+          step->ops.back().container == op.container) {
+        IdRange& r = step->ops.back().items.back();
         const IdRange& n = op.items.front();
-        if (last.kind == Op::kSeqInsert && last.container == op.container &&
-            r.first.peer == n.first.peer && r.first.counter + r.len == n.first.counter) {
-          last.items.back().len += n.len;
+        if (r.first.peer == n.first.peer && r.first.counter + r.len == n.first.counter) {
+          r.len += n.len;
           return;
         }
       }
@@ -163,7 +165,8 @@ Status UndoManager::Redo(bool* changed) {
 Status UndoManager::Pop(std::deque<Step>* from, std::deque<Step>* to, const std::string& origin,
                         bool* changed) {
   if (changed) *changed = false;
-  if (doc_->in_transaction()) return Status::InvalidArgument("cannot undo or redo inside a transaction");
+  if (doc_->in_transaction())
+    return Status::InvalidArgument("cannot undo or redo inside a transaction");
   if (from->empty()) return Status::Ok();
   applying_ = true;
   captured_.reset();
@@ -277,7 +280,8 @@ void UndoManager::UndoDelete(const Op& op) {
     for (uint64_t done = 0; done < r.len;) {
       const Sequence& s = doc_->node(c).seq->seq;
       const RunTree::Loc loc = s.Find(OpId{r.first.peer, r.first.counter + done});
-      const uint64_t n = loc.leaf ? std::min<uint64_t>(r.len - done, loc.run().len - loc.off) : r.len - done;
+      const uint64_t n =
+          loc.leaf ? std::min<uint64_t>(r.len - done, loc.run().len - loc.off) : r.len - done;
       const OpId first{r.first.peer, r.first.counter + done};
       std::optional<OpId> after = OpId{first.peer, first.counter + n - 1};
       if (!loc.leaf) after = std::nullopt;
@@ -289,8 +293,7 @@ void UndoManager::UndoDelete(const Op& op) {
 
 void UndoManager::ReinsertValues(uint32_t list, std::optional<OpId> after, OpId old_first,
                                  const Value* values, uint64_t n) {
-  const uint64_t first =
-      doc_->InsertAfterItem(list, after, {}, std::span<const Value>(values, n));
+  const uint64_t first = doc_->InsertAfterItem(list, after, {}, std::span<const Value>(values, n));
   redirects_.Add(old_first, n, OpId{doc_->peer(), first});
   for (uint64_t k = 0; k < n; ++k) {
     if (!values[k].is_container()) continue;
@@ -390,7 +393,8 @@ void UndoManager::UndoMapWrite(const Op& op) {
     const bool made = it == slots.end() || it->second.child[static_cast<size_t>(type) - 1] == 0;
     Container child;
     if (!map.GetOrCreate(op.key, type, &child).ok()) return;
-    if (made && c != op.container) CopyContent(doc_->ChildOf(op.container, op.key, type), child.index());
+    if (made && c != op.container)
+      CopyContent(doc_->ChildOf(op.container, op.key, type), child.index());
   } else {
     map.Set(op.key, *op.old_value);
   }
@@ -401,7 +405,8 @@ void UndoManager::UndoMapWrite(const Op& op) {
 
 void UndoManager::UndoCounterAdd(const Op& op) {
   if (op.delta == 0) return;
-  CounterRef(doc_, ResolveContainer(op.container)).Add(static_cast<int64_t>(0 - static_cast<uint64_t>(op.delta)));
+  CounterRef(doc_, ResolveContainer(op.container))
+      .Add(static_cast<int64_t>(0 - static_cast<uint64_t>(op.delta)));
 }
 
 }  // namespace tandem

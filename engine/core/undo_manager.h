@@ -129,8 +129,8 @@ class UndoManager {
   void UndoCounterAdd(const Op& op);
   // Inserts deleted items [old_first, +n) of a List again after `after`:
   // scalars as they were, containers as fresh copies of the old ones.
-  void ReinsertValues(uint32_t list, std::optional<OpId> after, OpId old_first,
-                      const Value* values, uint64_t n);
+  void ReinsertValues(uint32_t list, std::optional<OpId> after, OpId old_first, const Value* values,
+                      uint64_t n);
   // Fills fresh container `dst` with a copy of `src`'s current content.
   void CopyContent(uint32_t src, uint32_t dst);
   uint32_t ResolveContainer(uint32_t c) const;

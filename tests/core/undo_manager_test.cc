@@ -2,9 +2,9 @@
 // peers' edits, other containers), and that replicas still converge.
 #include "core/undo_manager.h"
 
-#include <gtest/gtest.h>
-
 #include <random>
+
+#include <gtest/gtest.h>
 
 namespace tandem {
 namespace {
@@ -289,7 +289,7 @@ TEST(UndoManagerTest, CaptureWindowMergesSteps) {
   now += 600;
   ASSERT_TRUE(t.Insert(3, "d").ok());  // after a pause: a new step
   now += 10;
-  ASSERT_TRUE(t.Delete(0, 1).ok());    // merged with "d"
+  ASSERT_TRUE(t.Delete(0, 1).ok());  // merged with "d"
   um.StopCapturing();
   ASSERT_TRUE(t.Insert(0, "e").ok());  // forced new step
   EXPECT_EQ(t.ToString(), "ebcd");
@@ -384,7 +384,7 @@ TEST(UndoManagerTest, DeletionComesBackBetweenConcurrentInserts) {
   Sync(a, b);
   TextRef tb = b.root().GetContainer("t")->AsText();
   UndoManager um(&a, {ta});
-  ASSERT_TRUE(ta.Delete(2, 2).ok());  // "cd"
+  ASSERT_TRUE(ta.Delete(2, 2).ok());    // "cd"
   ASSERT_TRUE(tb.Insert(3, "Z").ok());  // concurrently between c and d
   Sync(a, b);
   EXPECT_EQ(ta.ToString(), "abZef");
@@ -456,7 +456,9 @@ TEST(UndoManagerTest, RandomHistoryUndoesAndRedoesExactly) {
       Container l, t, m, c;
       d.BeginTransaction();
       switch (rng() % 8) {
-        case 0: d.root().Set("k" + std::to_string(rng() % 3), Value::Int(int64_t(rng() % 9))); break;
+        case 0:
+          d.root().Set("k" + std::to_string(rng() % 3), Value::Int(int64_t(rng() % 9)));
+          break;
         case 1: d.root().Delete("k" + std::to_string(rng() % 3)); break;
         case 2:
           d.root().GetOrCreate("l", ContainerType::kList, &l);
@@ -523,8 +525,8 @@ TEST(UndoManagerTest, RandomUndoRedoWithRemoteEditsConverges) {
       UndoOptions opt;
       opt.capture_window_ms = 300;
       opt.now_ms = [&now] { return now; };
-      ums.push_back(std::make_unique<UndoManager>(docs.back().get(),
-                                                  std::vector<Container>{docs.back()->root()}, opt));
+      ums.push_back(std::make_unique<UndoManager>(
+          docs.back().get(), std::vector<Container>{docs.back()->root()}, opt));
     }
     for (int round = 0; round < 60; ++round) {
       now += rng() % 400;
@@ -538,7 +540,9 @@ TEST(UndoManagerTest, RandomUndoRedoWithRemoteEditsConverges) {
       // values (a Doc bug outside the undo manager, reported separately).
       const std::string list_key = "l" + std::to_string(who);
       switch (rng() % 10) {
-        case 0: d.root().Set("k" + std::to_string(rng() % 3), Value::Int(int64_t(rng() % 9))); break;
+        case 0:
+          d.root().Set("k" + std::to_string(rng() % 3), Value::Int(int64_t(rng() % 9)));
+          break;
         case 1:
           d.root().GetOrCreate(list_key, ContainerType::kList, &l);
           l.AsList().Insert(rng() % (l.AsList().size() + 1), std::vector<Value>{Value::Int(round)});
