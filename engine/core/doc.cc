@@ -71,6 +71,7 @@ Status Doc::BeginTransaction(std::string_view origin) {
   in_txn_ = true;
   txn_start_counter_ = version_.get(peer_);
   txn_origin_ = std::string(origin);
+  txn_record_.ops.clear();
   return Status::Ok();
 }
 
@@ -85,6 +86,14 @@ Status Doc::CommitTransaction(std::string* update) {
   for (uint32_t c : touched_) touched_mark_[c] = false;
   touched_.clear();
   if (update) *update = bytes;
+  if (!recorders_.empty() && !txn_record_.ops.empty()) {
+    // Moved out first: a recorder may start the next transaction.
+    LocalTxnRecord rec = std::move(txn_record_);
+    txn_record_ = LocalTxnRecord();
+    rec.origin = txn_origin_;
+    auto recorders = recorders_;
+    for (const auto& r : recorders) r.second(rec);
+  }
   if (!bytes.empty() && update_listener_) update_listener_(bytes);
   EmitEvents(/*local=*/true, txn_origin_);
   return Status::Ok();
@@ -156,6 +165,16 @@ void Doc::Unobserve(uint64_t id) {
 
 void Doc::SetUpdateListener(std::function<void(std::string_view)> fn) {
   update_listener_ = std::move(fn);
+}
+
+uint64_t Doc::AddTxnRecorder(std::function<void(const LocalTxnRecord&)> fn) {
+  const uint64_t id = next_observer_id_++;
+  recorders_.emplace_back(id, std::move(fn));
+  return id;
+}
+
+void Doc::RemoveTxnRecorder(uint64_t id) {
+  std::erase_if(recorders_, [id](const auto& r) { return r.first == id; });
 }
 
 void Doc::EmitEvents(bool local, std::string_view origin) {
@@ -381,9 +400,19 @@ void LocalMapWrite(Doc* doc, uint32_t c, std::string_view key, const Value* valu
     if (!a.old_values.count(key))
       a.old_values.emplace(std::string(key), s.present ? std::optional<Value>(s.value) : std::nullopt);
   }
+  LocalTxnRecord::Op* rec = nullptr;
+  if (LocalTxnRecord* r = doc->txn_record()) {
+    rec = &r->ops.emplace_back();
+    rec->kind = LocalTxnRecord::Op::kMapWrite;
+    rec->container = c;
+    rec->key = std::string(key);
+    if (s.present) rec->old_value = s.value;
+    if (s.written) rec->old_id = s.id;
+  }
   if (s.written) doc->AddNoop(s.id.peer, s.id.counter, 1);
   const uint64_t counter = doc->TakeCounters(1);
   s.id = OpId{doc->peer(), counter};
+  if (rec) rec->id = s.id;
   s.lamport = doc->NextLamport();
   s.written = true;
   if (s.present) --m.present;
@@ -433,6 +462,15 @@ namespace {
 
 SeqState& Seq(Doc* doc, uint32_t c) { return *doc->node(c).seq; }
 
+void RecordInsert(Doc* doc, uint32_t c, uint64_t counter, uint64_t n) {
+  if (LocalTxnRecord* r = doc->txn_record()) {
+    LocalTxnRecord::Op& op = r->ops.emplace_back();
+    op.kind = LocalTxnRecord::Op::kSeqInsert;
+    op.container = c;
+    op.items.push_back({OpId{doc->peer(), counter}, n});
+  }
+}
+
 // Inserts `n` items with content `text` at code point `at` as local ops;
 // returns the first counter.
 uint64_t LocalSeqInsert(Doc* doc, uint32_t c, uint64_t at, std::string_view text,
@@ -453,15 +491,52 @@ uint64_t LocalSeqInsert(Doc* doc, uint32_t c, uint64_t at, std::string_view text
     }
   }
   if (doc->observing()) doc->accum(c).delta.Insert(at, text, counts.code_points);
+  RecordInsert(doc, c, counter, counts.code_points);
   doc->Touch(c);
   return counter;
+}
+
+// The content of visible code points [from, from + n) of a Text.
+std::string TextSlice(const Sequence& seq, uint64_t from, uint64_t n) {
+  std::string out;
+  RunTree::Loc loc = seq.tree().FindChar(from);
+  while (n > 0 && loc.leaf) {
+    const Run& r = loc.run();
+    if (!r.deleted()) {
+      const std::string_view content = loc.leaf->Content(loc.idx);
+      const uint64_t take = std::min<uint64_t>(n, r.len - loc.off);
+      const size_t b = utf8::ByteOffsetOfCodePoint(content, loc.off);
+      const size_t e = utf8::ByteOffsetOfCodePoint(content, loc.off + take);
+      out.append(content.substr(b, e - b));
+      n -= take;
+    }
+    loc = seq.tree().NextRun(loc);
+  }
+  return out;
 }
 
 void LocalSeqDelete(Doc* doc, uint32_t c, uint64_t from, uint64_t n) {
   SeqState& s = Seq(doc, c);
   const PeerIndex self = s.seq.peers().Intern(doc->peer());
   const bool list = doc->node(c).type == ContainerType::kList;
+  LocalTxnRecord::Op* rec = nullptr;
+  if (LocalTxnRecord* r = doc->txn_record()) {
+    rec = &r->ops.emplace_back();
+    rec->kind = LocalTxnRecord::Op::kSeqDelete;
+    rec->container = c;
+    // Taken now: deleting drops a Text's content.
+    if (!list) rec->text = TextSlice(s.seq, from, n);
+  }
   for (const Sequence::IdRange& d : s.seq.DeleteLocal(from, n)) {
+    if (rec) {
+      const PeerId p = s.seq.peers().id(d.peer);
+      rec->items.push_back({OpId{p, d.counter}, d.len});
+      // Before Drop, which forgets the values of deleted items.
+      for (uint64_t k = 0; list && k < d.len; ++k) {
+        const Value* v = s.values.Find(d.peer, d.counter + k);
+        rec->values.push_back(v ? *v : Value::Null());
+      }
+    }
     const uint64_t counter = doc->TakeCounters(d.len);
     s.deletes.Append(self, counter, d.len, d.peer, d.counter, false);
     if (list) s.values.Drop(d.peer, d.counter, d.len);
@@ -471,6 +546,72 @@ void LocalSeqDelete(Doc* doc, uint32_t c, uint64_t from, uint64_t n) {
 }
 
 }  // namespace
+
+uint64_t Doc::InsertAfterItem(uint32_t c, std::optional<OpId> after, std::string_view text,
+                              std::span<const Value> values) {
+  bool implicit;
+  BeginImplicit(&implicit);
+  SeqState& s = *nodes_[c]->seq;
+  const bool list = nodes_[c]->type == ContainerType::kList;
+  std::string placeholders;
+  if (list) {
+    placeholders.assign(values.size(), kListItemPlaceholder);
+    text = placeholders;
+  }
+  const uint64_t n = list ? values.size() : utf8::Count(text).code_points;
+  const uint64_t first = TakeCounters(n);
+  const PeerIndex self = s.seq.peers().Intern(peer_);
+  InsertOp op;
+  op.left = after;
+  std::string_view rest = text;
+  for (uint64_t done = 0; done < n;) {
+    const uint64_t len = std::min<uint64_t>(kMaxVisibleRunLen, n - done);
+    const std::string_view piece =
+        rest.substr(0, list ? len : utf8::ByteOffsetOfCodePoint(rest, len));
+    rest.remove_prefix(piece.size());
+    // The right origin is the item that follows the left one now, tombstones
+    // included, as for an insert at an index: so the new items go exactly
+    // there, and every replica puts them there too.
+    RunTree::Loc next{s.seq.tree().first_leaf(), 0, 0};
+    if (op.left) {
+      const RunTree::Loc l = s.seq.Find(*op.left);
+      next = l;
+      if (++next.off == l.run().len) next = RunTree::Loc{l.leaf, l.idx + 1, 0};
+    }
+    next = s.seq.tree().Normalize(next);
+    op.right.reset();
+    if (next.leaf) op.right = s.seq.IdAt(next);
+    op.id = OpId{peer_, first + done};
+    op.len = len;
+    const uint32_t utf16 = static_cast<uint32_t>(list ? len : utf8::Count(piece).utf16);
+    const uint64_t at = s.seq.Integrate(op, piece, utf16, observing());
+    if (observing()) accum(c).delta.Insert(at, piece, len);
+    op.left = OpId{peer_, first + done + len - 1};
+    done += len;
+  }
+  if (list) {
+    std::vector<Value> vals;
+    vals.reserve(n);
+    for (uint64_t k = 0; k < n; ++k) {
+      Value v = values[k];
+      if (v.is_container()) {
+        if (nodes_[c]->depth + 1 > limits_.max_depth) {
+          v = Value::Null();
+        } else {
+          NewItemContainer(c, OpId{peer_, first + k}, v.container_type());
+        }
+      }
+      vals.push_back(std::move(v));
+    }
+    s.values.Put(self, first, std::move(vals));
+  }
+  if (n > 0) {
+    RecordInsert(this, c, first, n);
+    Touch(c);
+  }
+  EndImplicit(implicit);
+  return first;
+}
 
 uint64_t ListRef::size() const { return Seq(doc_, index_).seq.size().chars; }
 
@@ -624,6 +765,12 @@ Status CounterRef::Add(int64_t delta) {
   const uint64_t counter = doc_->TakeCounters(1);
   st.ops.push_back(CounterEntry{OpId{doc_->peer(), counter}, delta});
   st.value = WrapAdd(st.value, delta);
+  if (LocalTxnRecord* r = doc_->txn_record()) {
+    LocalTxnRecord::Op& op = r->ops.emplace_back();
+    op.kind = LocalTxnRecord::Op::kCounterAdd;
+    op.container = index_;
+    op.delta = delta;
+  }
   if (doc_->observing()) {
     Doc::Accum& a = doc_->accum(index_);
     a.counter_delta = WrapAdd(a.counter_delta, delta);

@@ -150,6 +150,33 @@ struct StickyPosition {
   Assoc assoc = kBefore;
 };
 
+// What one local transaction did, operation by operation in the order they
+// were made: what an undo manager needs to invert it. Only filled while a
+// recorder is attached (Doc::AddTxnRecorder); otherwise edits skip it.
+struct LocalTxnRecord {
+  struct IdRange {
+    OpId first;  // items [first.counter, first.counter + len) of first.peer
+    uint64_t len = 0;
+  };
+  struct Op {
+    enum Kind : uint8_t { kSeqInsert, kSeqDelete, kMapWrite, kCounterAdd };
+    Kind kind = kSeqInsert;
+    uint32_t container = 0;  // the Doc's handle index
+    // kSeqInsert: the new items (one range, this peer's ids).
+    // kSeqDelete: the items deleted, in document order.
+    std::vector<IdRange> items;
+    std::string text;                // kSeqDelete of a Text: the deleted content, UTF-8
+    std::vector<Value> values;       // kSeqDelete of a List: one value per deleted item
+    std::string key;                 // kMapWrite
+    std::optional<Value> old_value;  // kMapWrite: the value before (nullopt = absent)
+    std::optional<OpId> old_id;      // kMapWrite: the write that held the key before
+    OpId id;                         // kMapWrite: this write
+    int64_t delta = 0;               // kCounterAdd
+  };
+  std::string origin;  // as given to BeginTransaction
+  std::vector<Op> ops;
+};
+
 class Doc {
  public:
   explicit Doc(PeerId peer, DocLimits limits = {});
@@ -190,6 +217,15 @@ class Doc {
   // Called with the update bytes of every committed local transaction (also
   // the implicit one around a single edit) that made operations.
   void SetUpdateListener(std::function<void(std::string_view update)> fn);
+
+  // ---- Recording local transactions (for UndoManager)
+  // While at least one recorder is attached, every committed local
+  // transaction that made operations is described to each recorder, at
+  // CommitTransaction before the update listener and the observers run. The
+  // record is valid during the call only. Attach and remove recorders outside
+  // a transaction. With no recorder attached, edits pay one pointer test.
+  uint64_t AddTxnRecorder(std::function<void(const LocalTxnRecord&)> fn);
+  void RemoveTxnRecorder(uint64_t id);
 
   // ---- Sync
   const VersionVector& version() const { return version_; }
@@ -241,6 +277,16 @@ class Doc {
   uint32_t ChildOf(uint32_t map, std::string_view key, ContainerType type);  // made if missing
   uint32_t NewItemContainer(uint32_t list, OpId item, ContainerType type);
   uint32_t depth(uint32_t c) const;
+  // The open transaction's record, or null when nobody records.
+  LocalTxnRecord* txn_record() { return recorders_.empty() ? nullptr : &txn_record_; }
+  // Inserts into Text or List `c`, as local operations, right after item
+  // `after` (deleted or not; nullopt = the sequence start), before whatever
+  // follows it: where content deleted there comes back (UndoManager). A Text
+  // takes `text` (valid UTF-8), a List `values` (a container value makes a
+  // fresh, empty container). Returns the first new counter; the items get
+  // consecutive ids from it. `after` must be an item of `c`.
+  uint64_t InsertAfterItem(uint32_t c, std::optional<OpId> after, std::string_view text,
+                           std::span<const Value> values);
   const DocLimits& limits() const { return limits_; }
   // The container a list element made, if any.
   std::optional<Container> ItemContainer(OpId item) {
@@ -298,6 +344,8 @@ class Doc {
   uint64_t next_observer_id_ = 1;
   std::map<uint32_t, std::unique_ptr<Accum>> accums_;  // changes of the current transaction
   std::function<void(std::string_view)> update_listener_;
+  std::vector<std::pair<uint64_t, std::function<void(const LocalTxnRecord&)>>> recorders_;
+  LocalTxnRecord txn_record_;
 };
 
 }  // namespace tandem
