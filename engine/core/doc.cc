@@ -844,3 +844,53 @@ uint64_t Doc::MemoryUsage() const {
 }
 
 }  // namespace tandem
+
+namespace tandem {
+
+// ---- Invariants (tests)
+
+Status Doc::CheckInvariants() const {
+  for (uint32_t c = 0; c < nodes_.size(); ++c) {
+    const ContainerNode& n = *nodes_[c];
+    if (c > 0 && (n.parent >= nodes_.size() || n.depth != nodes_[n.parent]->depth + 1))
+      return Status::Corrupt("container " + std::to_string(c) + " has a bad parent or depth");
+    if (n.seq) {
+      Status s = n.seq->seq.tree().Check();
+      if (!s.ok()) return s.Prefixed("container " + std::to_string(c) + ": ");
+      const PeerTable& peers = n.seq->seq.peers();
+      for (const RunLeaf* l = n.seq->seq.tree().first_leaf(); l; l = l->next) {
+        for (uint32_t i = 0; i < l->count; ++i) {
+          if (l->runs[i].end() > version_.get(peers.id(l->runs[i].peer)))
+            return Status::Corrupt("item beyond the version vector");
+        }
+      }
+      for (const DeleteRun& d : n.seq->deletes.runs()) {
+        if (d.end() > version_.get(peers.id(d.peer)))
+          return Status::Corrupt("delete beyond the version vector");
+      }
+    } else if (n.map) {
+      uint64_t present = 0;
+      for (const auto& [key, slot] : n.map->slots) {
+        if (slot.present) ++present;
+        if (slot.written && !version_.contains(slot.id))
+          return Status::Corrupt("map write beyond the version vector");
+        if (slot.present && !slot.written) return Status::Corrupt("map value without a write");
+      }
+      if (present != n.map->present) return Status::Corrupt("map key count is off");
+    } else if (n.counter) {
+      int64_t sum = 0;
+      for (const CounterEntry& e : n.counter->ops) {
+        sum = WrapAdd(sum, e.delta);
+        if (!version_.contains(e.id)) return Status::Corrupt("counter add beyond the version vector");
+      }
+      if (sum != n.counter->value) return Status::Corrupt("counter value is not the sum of its adds");
+    }
+  }
+  for (const auto& [item, c] : item_containers_) {
+    if (c >= nodes_.size() || nodes_[c]->kind != ContainerKey::kItem || !(nodes_[c]->item == item))
+      return Status::Corrupt("item container index is off");
+  }
+  return Status::Ok();
+}
+
+}  // namespace tandem

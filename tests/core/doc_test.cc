@@ -248,6 +248,7 @@ TEST(DocTest, RandomConcurrentEditsConverge) {
   }
   for (size_t i = 1; i < docs.size(); ++i) Sync(*docs[0], *docs[i]);
   for (size_t i = 1; i < docs.size(); ++i) Sync(*docs[0], *docs[i]);
+  for (size_t i = 0; i < docs.size(); ++i) EXPECT_TRUE(docs[i]->CheckInvariants().ok());
   for (size_t i = 1; i < docs.size(); ++i) {
     EXPECT_EQ(docs[i]->ToJson(), docs[0]->ToJson());
     EXPECT_EQ(docs[i]->version(), docs[0]->version());
