@@ -32,6 +32,7 @@ tandem_status FromCore(const Status& s, tandem_error* err) noexcept {
     case StatusCode::kCorrupt: code = TANDEM_E_PROTOCOL; break;
     case StatusCode::kUnsupported: code = TANDEM_E_VERSION; break;
     case StatusCode::kLimitExceeded: code = TANDEM_E_LIMIT; break;
+    case StatusCode::kNotFound: code = TANDEM_E_NOT_FOUND; break;
   }
   return Fail(err, code, s.message());
 }

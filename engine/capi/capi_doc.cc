@@ -207,13 +207,7 @@ tandem_status tandem_doc_resolve(tandem_doc* doc, const char* path, tandem_conta
     if (tandem_status st = NotNull(out, "out", err)) return st;
     Container c;
     Status s = doc->doc->Resolve(path, &c);
-    if (!s.ok()) {
-      // The core reports a missing container as an invalid argument; the C
-      // API distinguishes it (bindings map it to KeyError/LookupError).
-      if (s.message().rfind("no container at", 0) == 0)
-        return Fail(err, TANDEM_E_NOT_FOUND, s.message());
-      return FromCore(s, err);
-    }
+    if (!s.ok()) return FromCore(s, err);  // a missing container is TANDEM_E_NOT_FOUND
     *out = MakeHandle(doc, c);
     return TANDEM_OK;
   });

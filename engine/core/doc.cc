@@ -333,8 +333,7 @@ Status Doc::Resolve(std::string_view path, Container* out) {
                                      std::string(ContainerTypeName(n.type)));
     }
     if (!next)
-      return Status::InvalidArgument("no container at '" +
-                                     std::string(path.substr(0, end)) + "'");
+      return Status::NotFound("no container at '" + std::string(path.substr(0, end)) + "'");
     c = next->index();
     pos = end + 1;
   }

@@ -188,7 +188,8 @@ class Doc {
   MapRef root() { return MapRef(this, 0); }
 
   // ---- Paths: "/shapes/abc/points" (RFC 6901 escapes; list segments are
-  // indices). "" is the root.
+  // indices). "" is the root. kNotFound when nothing is at the path;
+  // kInvalidArgument for a malformed path or one that goes through a text.
   Status Resolve(std::string_view path, Container* out);
   // The path of `c` now, or nullopt if it is not reachable from the root.
   std::optional<std::string> PathOf(Container c) const;

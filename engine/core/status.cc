@@ -10,6 +10,7 @@ std::string Status::ToString() const {
     case StatusCode::kCorrupt: name = "corrupt"; break;
     case StatusCode::kUnsupported: name = "unsupported"; break;
     case StatusCode::kLimitExceeded: name = "limit exceeded"; break;
+    case StatusCode::kNotFound: name = "not found"; break;
   }
   return std::string(name) + ": " + message_;
 }

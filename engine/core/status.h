@@ -16,6 +16,7 @@ enum class StatusCode {
   kCorrupt,          // bytes (network, disk) do not decode to a valid message
   kUnsupported,      // a format or protocol version this build does not know
   kLimitExceeded,    // accepting the input would pass a resource bound
+  kNotFound,         // what a caller named (a path, a container) is not there
 };
 
 class Status {
@@ -32,6 +33,7 @@ class Status {
   static Status LimitExceeded(std::string msg) {
     return Status(StatusCode::kLimitExceeded, std::move(msg));
   }
+  static Status NotFound(std::string msg) { return Status(StatusCode::kNotFound, std::move(msg)); }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -9,7 +9,8 @@ StoreStatus FromCoreStatus(const Status& status, const std::string& context) {
     case StatusCode::kCorrupt:
     case StatusCode::kInvalidArgument: return StoreStatus::Corrupt(std::move(msg));
     case StatusCode::kUnsupported: return StoreStatus::Unsupported(std::move(msg));
-    case StatusCode::kLimitExceeded: return StoreStatus::Corrupt(std::move(msg));
+    case StatusCode::kLimitExceeded:
+    case StatusCode::kNotFound: return StoreStatus::Corrupt(std::move(msg));
   }
   return StoreStatus::Corrupt(std::move(msg));
 }
