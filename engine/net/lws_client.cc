@@ -422,6 +422,7 @@ Status LwsClient::Open(const std::string& doc) {
   if (!st.ok()) return Status::Corrupt("offline store: " + st.ToString());
   std::vector<store::LogEntry> rows;
   st = I->options.offline_store->ListUnacked(doc, &rows);
+  if (st.code() == store::StoreCode::kNotFound) st = store::StoreStatus::Ok();
   if (!st.ok()) return Status::Corrupt("offline store: " + st.ToString());
   std::vector<std::pair<uint64_t, std::string>> unacked;
   for (auto& r : rows) unacked.emplace_back(r.seq, std::move(r.data));
