@@ -1,6 +1,7 @@
 #include "net/lws_server.h"
 
 #include <libwebsockets.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -210,6 +211,11 @@ int LwsServer::Impl::OnWebSocket(lws* wsi, lws_callback_reasons reason, Pss* pss
     case LWS_CALLBACK_ESTABLISHED: {
       ConnId id = next_conn++;
       if (stopping || !core->Open(id)) return -1;
+      if (options.socket_send_buffer > 0) {
+        int fd = lws_get_socket_fd(wsi);
+        int size = options.socket_send_buffer;
+        if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+      }
       auto* c = new Conn();
       c->id = id;
       c->wsi = wsi;

@@ -38,6 +38,10 @@ struct LwsServerOptions {
   uint64_t tick_ms = 100;            // awareness expiry, idle unload, metrics
   uint64_t flush_delay_ms = 1;       // fan-out coalescing window
   uint64_t shutdown_timeout_ms = 5000;
+  // SO_SNDBUF of each connection's socket; 0 keeps the kernel's default.
+  // Smaller means less kernel memory per peer and earlier backpressure
+  // (a slow consumer is noticed after fewer bytes).
+  int socket_send_buffer = 0;
 };
 
 class LwsServer {
