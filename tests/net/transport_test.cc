@@ -92,9 +92,11 @@ TEST(Transport, OfflineEditsMergeAndSurviveClientRestart) {
   auto local = OpenStore(dir.file("client.db"));
   LwsClientOptions o;
   o.offline_store = local.get();
+  o.connect = false;
   auto c = StartClient(srv.url(), o);
   ASSERT_TRUE(c->Open("notes").ok());
   EXPECT_EQ(TextOf(*c, "notes"), "offline edits");
+  c->SetConnected(true);
   ASSERT_TRUE(c->WaitUntil([](ClientSession& s) { return s.synced("notes") && s.unacked_total() == 0; }, kWaitMs));
   std::string merged = TextOf(*c, "notes");
   EXPECT_NE(merged.find("shared"), std::string::npos);
