@@ -1,0 +1,432 @@
+#include "net/lws_server.h"
+
+#include <libwebsockets.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <future>
+#include <thread>
+#include <unordered_map>
+
+#include "net/lws_inbox.h"
+#include "net/metrics_text.h"
+#include "net/store_storage.h"
+
+namespace tandem::net {
+
+namespace {
+
+uint64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// One WebSocket connection. Lives from ESTABLISHED to CLOSED.
+struct Conn {
+  ConnId id = 0;
+  lws* wsi = nullptr;
+  std::string rx;        // message being reassembled
+  bool discarding = false;  // refused (too large): drop the rest until close
+  std::string inflight;  // last written frame: lws/pmd may still read it
+};
+
+// Per-session data of both protocols (lws allocates and zeroes it).
+struct Pss {
+  Conn* conn;
+  std::string* http_body;
+  int http_status;
+};
+
+int Callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+
+const lws_protocols kProtocols[] = {
+    {"http", Callback, sizeof(Pss), 0, 0, nullptr, 0},
+    {"tandem", Callback, sizeof(Pss), 64 * 1024, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+const lws_extension kExtensions[] = {
+    {"permessage-deflate", lws_extension_callback_pm_deflate,
+     "permessage-deflate; client_no_context_takeover; client_max_window_bits"},
+    {nullptr, nullptr, nullptr},
+};
+
+}  // namespace
+
+struct LwsServer::Impl {
+  LwsServerOptions options;
+  store::LogStore* store = nullptr;
+  std::shared_ptr<LwsInbox> inbox = std::make_shared<LwsInbox>();
+  lws_context* ctx = nullptr;
+  lws_vhost* vhost = nullptr;
+  int port = 0;
+  lws_retry_bo_t keepalive{};
+  lws_http_mount mounts[3]{};
+  std::unique_ptr<StoreDocStorage> storage;
+  std::unique_ptr<ServerCore> core;
+  std::unordered_map<ConnId, Conn*> conns;
+  ConnId next_conn = 1;
+  std::thread thread;
+  std::atomic<bool> stop{false};
+  bool stopping = false;     // service thread only
+  uint64_t shutdown_deadline = 0;
+  bool stopped = false;      // owner thread only
+  uint64_t start_ms = NowMs();
+  // Timers: lws needs the sul inside a standard-layout object to find us.
+  struct Timer {
+    lws_sorted_usec_list_t sul{};  // must start zeroed (notes §4.8)
+    Impl* owner = nullptr;
+  };
+  Timer tick_sul;
+  Timer flush_sul;
+  bool flush_scheduled = false;
+
+  static void TickCb(lws_sorted_usec_list_t* sul) {
+    lws_container_of(sul, Timer, sul)->owner->OnTick();
+  }
+  static void FlushCb(lws_sorted_usec_list_t* sul) {
+    Impl* self = lws_container_of(sul, Timer, sul)->owner;
+    self->flush_scheduled = false;
+    self->core->Flush();
+  }
+
+  void OnTick() {
+    core->Tick(NowMs() - start_ms);
+    if (stopping && (core->idle() || NowMs() >= shutdown_deadline)) {
+      stop = true;
+      inbox->Wake();
+      return;
+    }
+    lws_sul_schedule(ctx, 0, &tick_sul.sul, TickCb,
+                     (stopping ? 10 : options.tick_ms) * LWS_US_PER_MS);
+  }
+
+  void MaybeScheduleFlush() {
+    if (flush_scheduled || !core->has_pending_flush()) return;
+    flush_scheduled = true;
+    lws_sul_schedule(ctx, 0, &flush_sul.sul, FlushCb, options.flush_delay_ms * LWS_US_PER_MS);
+  }
+
+  void WantWrite(ConnId id) {
+    auto it = conns.find(id);
+    if (it != conns.end()) lws_callback_on_writable(it->second->wsi);
+  }
+
+  void BeginShutdown() {
+    if (stopping) return;
+    stopping = true;
+    shutdown_deadline = NowMs() + options.shutdown_timeout_ms;
+    core->Shutdown();
+    lws_sul_schedule(ctx, 0, &tick_sul.sul, TickCb, 1 * LWS_US_PER_MS);
+  }
+
+  int OnWebSocket(lws* wsi, lws_callback_reasons reason, Pss* pss, void* in, size_t len);
+  int OnHttp(lws* wsi, lws_callback_reasons reason, Pss* pss);
+};
+
+namespace {
+
+int Callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  auto* impl = static_cast<LwsServer::Impl*>(lws_context_user(lws_get_context(wsi)));
+  auto* pss = static_cast<Pss*>(user);
+  switch (reason) {
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+      // Broadcast to every protocol: act once. Must return 0 (notes §4.4).
+      if (impl != nullptr && lws_get_protocol(wsi) != nullptr &&
+          std::strcmp(lws_get_protocol(wsi)->name, "tandem") == 0) {
+        impl->inbox->Drain();
+        impl->MaybeScheduleFlush();
+      }
+      return 0;
+    case LWS_CALLBACK_HTTP:
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+    case LWS_CALLBACK_CLOSED_HTTP:
+      return impl->OnHttp(wsi, reason, pss);
+    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+    case LWS_CALLBACK_CLOSED:
+      return impl->OnWebSocket(wsi, reason, pss, in, len);
+    default:
+      break;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+}  // namespace
+
+int LwsServer::Impl::OnHttp(lws* wsi, lws_callback_reasons reason, Pss* pss) {
+  if (reason == LWS_CALLBACK_CLOSED_HTTP) {
+    delete pss->http_body;
+    pss->http_body = nullptr;
+    return 0;
+  }
+  if (reason == LWS_CALLBACK_HTTP_WRITEABLE) {
+    if (pss->http_body == nullptr) return 0;
+    std::string buf(LWS_PRE, '\0');
+    buf += *pss->http_body;
+    delete pss->http_body;
+    pss->http_body = nullptr;
+    size_t n = buf.size() - LWS_PRE;
+    if (lws_write(wsi, reinterpret_cast<unsigned char*>(buf.data()) + LWS_PRE, n,
+                  LWS_WRITE_HTTP_FINAL) != static_cast<int>(n)) {
+      return 1;
+    }
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+  }
+  char uri[256] = {0};
+  if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0) uri[0] = 0;
+  std::string path(uri);
+  int status = HTTP_STATUS_OK;
+  std::string body;
+  const char* type = "text/plain; charset=utf-8";
+  if (path == "/healthz") {
+    body = stopping ? "stopping\n" : "ok\n";
+    if (stopping) status = HTTP_STATUS_SERVICE_UNAVAILABLE;
+  } else if (path == "/metrics") {
+    body = FormatMetrics(core->stats(), storage->latency(), (NowMs() - start_ms) / 1000.0);
+    type = "text/plain; version=0.0.4; charset=utf-8";
+  } else {
+    status = HTTP_STATUS_NOT_FOUND;
+    body = "not found\n";
+  }
+  unsigned char hdr[LWS_PRE + 1024];
+  unsigned char* start = hdr + LWS_PRE;
+  unsigned char* p = start;
+  unsigned char* end = hdr + sizeof hdr - 1;
+  if (lws_add_http_common_headers(wsi, status, type, body.size(), &p, end) ||
+      lws_finalize_write_http_header(wsi, start, &p, end)) {
+    return 1;
+  }
+  pss->http_body = new std::string(std::move(body));
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
+int LwsServer::Impl::OnWebSocket(lws* wsi, lws_callback_reasons reason, Pss* pss, void* in,
+                                 size_t len) {
+  switch (reason) {
+    case LWS_CALLBACK_ESTABLISHED: {
+      ConnId id = next_conn++;
+      if (stopping || !core->Open(id)) return -1;
+      if (options.socket_send_buffer > 0) {
+        int fd = lws_get_socket_fd(wsi);
+        int size = options.socket_send_buffer;
+        if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+      }
+      auto* c = new Conn();
+      c->id = id;
+      c->wsi = wsi;
+      pss->conn = c;
+      conns[id] = c;
+      return 0;
+    }
+    case LWS_CALLBACK_RECEIVE: {
+      Conn* c = pss->conn;
+      if (c == nullptr || c->discarding) return 0;
+      if (c->rx.size() + len > core->MaxIncomingFrame(c->id)) {
+        // Refuse while receiving; close from WRITEABLE so the close frame
+        // gets out (notes §4.6).
+        c->discarding = true;
+        c->rx.clear();
+        c->rx.shrink_to_fit();
+        lws_rx_flow_control(wsi, 0);
+        core->OnOversized(c->id);
+        return 0;
+      }
+      c->rx.append(static_cast<const char*>(in), len);
+      if (lws_is_final_fragment(wsi)) {
+        std::string msg = std::move(c->rx);
+        c->rx.clear();
+        lws_validity_confirmed(wsi);
+        core->OnFrame(c->id, msg);
+        MaybeScheduleFlush();
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_SERVER_WRITEABLE: {
+      Conn* c = pss->conn;
+      if (c == nullptr) return 0;
+      c->inflight.clear();
+      std::string frame, reason_text;
+      uint16_t code = 0;
+      switch (core->Next(c->id, &frame, &code, &reason_text)) {
+        case ServerSession::Next::kIdle:
+          return 0;
+        case ServerSession::Next::kClose:
+          lws_close_reason(wsi, static_cast<lws_close_status>(code),
+                           reinterpret_cast<unsigned char*>(reason_text.data()), reason_text.size());
+          return -1;
+        case ServerSession::Next::kFrame:
+          break;
+      }
+      c->inflight.assign(LWS_PRE, '\0');
+      c->inflight += frame;
+      size_t n = frame.size();
+      if (lws_write(wsi, reinterpret_cast<unsigned char*>(c->inflight.data()) + LWS_PRE, n,
+                    LWS_WRITE_BINARY) < static_cast<int>(n)) {
+        return -1;
+      }
+      lws_callback_on_writable(wsi);  // more may be queued; kIdle ends it
+      return 0;
+    }
+    case LWS_CALLBACK_CLOSED: {
+      Conn* c = pss->conn;
+      if (c == nullptr) return 0;
+      pss->conn = nullptr;
+      conns.erase(c->id);
+      core->OnClosed(c->id);
+      delete c;
+      MaybeScheduleFlush();
+      return 0;
+    }
+    default:
+      return 0;
+  }
+}
+
+LwsServer::LwsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+LwsServer::~LwsServer() { Stop(); }
+
+Status LwsServer::Start(LwsServerOptions options, store::LogStore* store,
+                        std::unique_ptr<LwsServer>* out) {
+  if (store == nullptr) return Status::InvalidArgument("a store is required");
+  if (options.keepalive_hangup_s <= options.keepalive_ping_s) {
+    return Status::InvalidArgument("keepalive hangup must be longer than the ping interval");
+  }
+  auto impl = std::make_unique<Impl>();
+  Impl* I = impl.get();
+  I->options = std::move(options);
+  I->store = store;
+  I->tick_sul.owner = I;
+  I->flush_sul.owner = I;
+  std::weak_ptr<LwsInbox> inbox = I->inbox;
+  I->storage = std::make_unique<StoreDocStorage>(store, [inbox](std::function<void()> fn) {
+    if (auto in = inbox.lock()) in->Post(std::move(fn));
+  });
+  I->core = std::make_unique<ServerCore>(I->options.server, I->storage.get(),
+                                         [I](ConnId id) { I->WantWrite(id); });
+
+  lws_context_creation_info info;
+  std::memset(&info, 0, sizeof info);
+  info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+  info.user = I;
+  I->ctx = lws_create_context(&info);
+  if (I->ctx == nullptr) return Status::InvalidArgument("lws_create_context failed");
+
+  I->keepalive.secs_since_valid_ping = I->options.keepalive_ping_s;
+  I->keepalive.secs_since_valid_hangup = I->options.keepalive_hangup_s;
+
+  // /healthz and /metrics are answered by the "http" protocol's callback;
+  // static files (if any) by lws' file mount at "/".
+  lws_http_mount* m = I->mounts;
+  const lws_http_mount* first = nullptr;
+  auto add_callback_mount = [&](lws_http_mount* mt, const char* path, lws_http_mount* next) {
+    mt->mount_next = next;
+    mt->mountpoint = path;
+    mt->origin = "http";
+    mt->origin_protocol = LWSMPRO_CALLBACK;
+    mt->mountpoint_len = static_cast<unsigned char>(std::strlen(path));
+  };
+  if (!I->options.static_dir.empty()) {
+    m[2].mountpoint = "/";
+    m[2].origin = I->options.static_dir.c_str();
+    m[2].def = "index.html";
+    m[2].origin_protocol = LWSMPRO_FILE;
+    m[2].mountpoint_len = 1;
+    add_callback_mount(&m[1], "/metrics", &m[2]);
+  } else {
+    add_callback_mount(&m[1], "/metrics", nullptr);
+  }
+  add_callback_mount(&m[0], "/healthz", &m[1]);
+  first = &m[0];
+
+  std::memset(&info, 0, sizeof info);
+  info.vhost_name = "tandem";
+  info.iface = I->options.host.empty() ? nullptr : I->options.host.c_str();
+  info.port = I->options.port;
+  info.protocols = kProtocols;
+  info.mounts = first;
+  info.extensions = kExtensions;
+  info.retry_and_idle_policy = &I->keepalive;
+  info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+  // Without this an IPv4 address binds every interface (notes §4.2).
+  if (I->options.host.find(':') == std::string::npos && !I->options.host.empty()) {
+    info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+  }
+  I->vhost = lws_create_vhost(I->ctx, &info);
+  if (I->vhost == nullptr) {
+    lws_context_destroy(I->ctx);
+    I->ctx = nullptr;
+    return Status::InvalidArgument("cannot listen on " + I->options.host + ":" +
+                                   std::to_string(I->options.port));
+  }
+  I->port = lws_get_vhost_listen_port(I->vhost);
+  I->inbox->Open(I->ctx);
+  lws_sul_schedule(I->ctx, 0, &I->tick_sul.sul, Impl::TickCb, I->options.tick_ms * LWS_US_PER_MS);
+  I->thread = std::thread([I] {
+    int n = 0;
+    while (n >= 0 && !I->stop.load()) n = lws_service(I->ctx, 0);
+    I->inbox->Close();
+    lws_sul_cancel(&I->tick_sul.sul);
+    lws_sul_cancel(&I->flush_sul.sul);
+    lws_context_destroy(I->ctx);  // CLOSED callbacks run here, on this thread
+    I->ctx = nullptr;
+  });
+  out->reset(new LwsServer(std::move(impl)));
+  return Status::Ok();
+}
+
+int LwsServer::port() const { return impl_->port; }
+
+void LwsServer::Stop() {
+  if (impl_ == nullptr || impl_->stopped) return;
+  impl_->stopped = true;
+  Impl* I = impl_.get();
+  if (!I->inbox->Post([I] { I->BeginShutdown(); })) I->stop = true;
+  I->thread.join();
+  I->storage.reset();  // joins the loader; late store callbacks find the inbox closed
+  I->core.reset();
+}
+
+bool LwsServer::Call(const std::function<void(ServerCore&)>& fn) {
+  std::promise<void> done;
+  Impl* I = impl_.get();
+  if (!I->inbox->Post([&] {
+        fn(*I->core);
+        I->MaybeScheduleFlush();
+        done.set_value();
+      })) {
+    return false;
+  }
+  // The inbox may be closed after accepting this; then it is never run.
+  auto f = done.get_future();
+  while (f.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+    if (I->stop.load()) return false;
+  }
+  return true;
+}
+
+void LwsServer::Reauthorize() {
+  Call([](ServerCore& core) { core.Reauthorize(); });
+}
+
+ServerStats LwsServer::stats() {
+  ServerStats s;
+  Call([&](ServerCore& core) { s = core.stats(); });
+  return s;
+}
+
+std::string LwsServer::MetricsText() {
+  std::string text;
+  Impl* I = impl_.get();
+  Call([&](ServerCore& core) {
+    text = FormatMetrics(core.stats(), I->storage->latency(), (NowMs() - I->start_ms) / 1000.0);
+  });
+  return text;
+}
+
+}  // namespace tandem::net
