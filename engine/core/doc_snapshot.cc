@@ -49,7 +49,7 @@ class DocSnapshotLoader {
     while (!todo.empty()) {
       std::vector<size_t> later;
       for (size_t i : todo) {
-        uint32_t c;
+        uint32_t c = UINT32_MAX;
         s = Resolve(ops_.sequences[i].container, &c);
         if (!s.ok()) return s;
         if (c == UINT32_MAX) {
@@ -63,7 +63,7 @@ class DocSnapshotLoader {
       todo = std::move(later);
     }
     for (MapOp& m : ops_.map_ops) {
-      uint32_t c;
+      uint32_t c = UINT32_MAX;
       s = Resolve(m.container, &c);
       if (!s.ok()) return s;
       if (c == UINT32_MAX) return Status::Corrupt("snapshot names a container no list element made");
@@ -85,7 +85,7 @@ class DocSnapshotLoader {
       d_.lamport_ = std::max(d_.lamport_, m.lamport);
     }
     for (const CounterOp& op : ops_.counter_ops) {
-      uint32_t c;
+      uint32_t c = UINT32_MAX;
       s = Resolve(op.container, &c);
       if (!s.ok()) return s;
       if (c == UINT32_MAX) return Status::Corrupt("snapshot names a container no list element made");
@@ -159,11 +159,37 @@ class DocSnapshotLoader {
     return Status::Ok();
   }
 
+  // The runs carry the outcome of the deletes, so no delete may target an
+  // item that a run holds visible (a replica that replays the operations,
+  // from EncodeUpdate, would delete it: another document).
+  static Status CheckDeletesMatchRuns(const UpdateOps& ops) {
+    if (ops.deletes.empty()) return Status::Ok();
+    std::vector<std::pair<OpId, uint64_t>> visible;  // rows are disjoint (Versions)
+    for (const InsertOp& op : ops.inserts)
+      if (!op.deleted) visible.emplace_back(op.id, op.len);
+    std::sort(visible.begin(), visible.end());
+    for (const DeleteOp& d : ops.deletes) {
+      const OpId lo{d.target.peer, d.target_low()};
+      const uint64_t hi = d.target_high();
+      auto it = std::upper_bound(visible.begin(), visible.end(), std::pair(lo, UINT64_MAX));
+      if (it != visible.begin()) {
+        const auto& [id, len] = *std::prev(it);
+        if (id.peer == lo.peer && lo.counter - id.counter < len)
+          return Status::Corrupt("snapshot deletes an item it holds visible");
+      }
+      if (it != visible.end() && it->first.peer == lo.peer && it->first.counter <= hi)
+        return Status::Corrupt("snapshot deletes an item it holds visible");
+    }
+    return Status::Ok();
+  }
+
   Status LoadSequence(uint32_t c, SequenceSection& sec) {
     ContainerNode& n = *d_.nodes_[c];
     if (n.seq->seq.size().items > 0 || !n.seq->deletes.runs().empty())
       return Status::Corrupt("snapshot holds two sections for one container");
     const bool list = n.type == ContainerType::kList;
+    Status s = CheckDeletesMatchRuns(sec.ops);
+    if (!s.ok()) return s;
     Sequence& seq = n.seq->seq;
     PeerTable& table = seq.peers();
     auto local = [&table](PeerId id) { return table.Intern(id); };

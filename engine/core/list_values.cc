@@ -12,6 +12,7 @@ void ListValues::Put(PeerIndex peer, uint64_t counter, std::vector<Value> values
         prev->second.live == prev->second.values.size()) {
       prev->second.live += values.size();
       for (Value& v : values) prev->second.values.push_back(std::move(v));
+      if (!prev->second.gone.empty()) prev->second.gone.resize(prev->second.values.size(), false);
       return;
     }
   }
@@ -39,9 +40,13 @@ void ListValues::Drop(PeerIndex peer, uint64_t counter, uint64_t len) {
     const uint64_t start = it->first.second;
     const uint64_t lo = std::max(start, counter);
     const uint64_t hi = std::min<uint64_t>(start + c.values.size(), end);
+    if (lo < hi && c.gone.empty()) c.gone.assign(c.values.size(), false);
     for (uint64_t i = lo; i < hi; ++i) {
-      // Callers drop each item once (when it becomes deleted). A container
-      // value stays: the container outlives its element.
+      // Each item is dropped once, though concurrent deletes of one item
+      // come here once each. A container value stays: the container
+      // outlives its element.
+      if (c.gone[i - start]) continue;
+      c.gone[i - start] = true;
       Value& v = c.values[i - start];
       if (v.is_container()) continue;
       v = Value::Null();
@@ -54,7 +59,7 @@ void ListValues::Drop(PeerIndex peer, uint64_t counter, uint64_t len) {
 uint64_t ListValues::MemoryUsage() const {
   uint64_t n = 0;
   for (const auto& [k, c] : chunks_) {
-    n += 64 + c.values.capacity() * sizeof(Value);
+    n += 64 + c.values.capacity() * sizeof(Value) + c.gone.capacity() / 8;
     for (const Value& v : c.values) n += v.HeapBytes();
   }
   return n;

@@ -21,13 +21,15 @@ class ListValues {
   // a deleted item that held a container keeps that value).
   const Value* Find(PeerIndex peer, uint64_t counter) const;
   // Drops the values of deleted items [counter, counter + len), except
-  // container values.
+  // container values. Items dropped before are skipped (two peers may
+  // delete one item).
   void Drop(PeerIndex peer, uint64_t counter, uint64_t len);
   uint64_t MemoryUsage() const;
 
  private:
   struct Chunk {
     std::vector<Value> values;
+    std::vector<bool> gone;  // dropped items (empty until the first Drop)
     uint64_t live = 0;
   };
   using Key = std::pair<PeerIndex, uint64_t>;

@@ -1,7 +1,9 @@
-// tandem-converge: randomized convergence check of the Text CRDT.
+// tandem-converge: randomized convergence check of the Text CRDT, or with
+// --doc of the whole document model (tandem::Doc, doc_sim.h).
 //
 //   tandem-converge --seed N --peers P --ops K [--max-len L] [--profile NAME]
 //                   [--runs R] [--verbose]
+//   tandem-converge --doc --seed N --peers P --ops K [--profile NAME] [--runs R]
 //
 // Runs the simulation of converge_sim.h for seeds N .. N+R-1 (a random seed
 // when --seed is omitted) and prints one line per run:
@@ -11,7 +13,9 @@
 // Exit status 0 only when every run converged; 1 on divergence, 2 on usage
 // errors. With --verbose every step is logged to stderr; with --dump-dir the
 // bytes behind a failed snapshot/update check are written to DIR.
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +23,7 @@
 #include <string>
 
 #include "converge_sim.h"
+#include "doc_sim.h"
 
 namespace {
 
@@ -26,7 +31,10 @@ void Usage() {
   std::fprintf(stderr,
                "usage: tandem-converge [--seed N] [--peers P] [--ops K] [--max-len L]\n"
                "                       [--profile default|hotspot|offline|catchup|reload|no-reload|extreme-peers]\n"
-               "                       [--runs R] [--verbose] [--dump-dir DIR]\n");
+               "                       [--runs R] [--verbose] [--dump-dir DIR]\n"
+               "       tandem-converge --doc [--seed N] [--peers P] [--ops K]\n"
+               "                       [--profile default|offline|catchup|reload|shallow|hotspot]\n"
+               "                       [--runs R] [--verbose]\n");
 }
 
 bool ParseU64(const char* s, uint64_t* out) {
@@ -44,6 +52,7 @@ bool ParseU64(const char* s, uint64_t* out) {
 int main(int argc, char** argv) {
   tandem::sim::SimOptions o;
   bool have_seed = false;
+  bool doc_mode = false;
   uint64_t runs = 1;
   for (int i = 1; i < argc; ++i) {
     const char* a = argv[i];
@@ -51,6 +60,10 @@ int main(int argc, char** argv) {
     uint64_t n = 0;
     if (!std::strcmp(a, "--verbose") || !std::strcmp(a, "-v")) {
       o.verbose = true;
+      continue;
+    }
+    if (!std::strcmp(a, "--doc")) {
+      doc_mode = true;
       continue;
     }
     if (!std::strcmp(a, "--help") || !std::strcmp(a, "-h")) {
@@ -95,6 +108,35 @@ int main(int argc, char** argv) {
     o.seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
              static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
     o.seed &= 0xFFFFFFFFFFFFull;  // short enough to type back in
+  }
+  if (doc_mode) {
+    if (o.peers < 2 || o.peers > 8) {
+      std::fprintf(stderr, "--doc: --peers must be in 2..8\n");
+      return 2;
+    }
+    static const char* kDocProfiles[] = {"default", "offline", "catchup", "reload", "shallow", "hotspot"};
+    if (std::find(std::begin(kDocProfiles), std::end(kDocProfiles), o.profile) == std::end(kDocProfiles)) {
+      std::fprintf(stderr, "--doc: unknown profile %s\n", o.profile.c_str());
+      return 2;
+    }
+    tandem::sim::DocSimOptions d;
+    d.seed = o.seed;
+    d.peers = o.peers;
+    d.ops = o.ops;
+    d.verbose = o.verbose;
+    d.profile = o.profile;
+    d.dump_dir = o.dump_dir;
+    for (uint64_t k = 0; k < runs; ++k) {
+      const tandem::sim::DocSimResult r = tandem::sim::RunDocSimulation(d);
+      std::printf("%s\n", r.Summary(d).c_str());
+      std::fflush(stdout);
+      if (!r.converged) {
+        std::printf("reproduce: %s --verbose\n", d.CommandLine().c_str());
+        return 1;
+      }
+      ++d.seed;
+    }
+    return 0;
   }
   for (uint64_t k = 0; k < runs; ++k) {
     const tandem::sim::SimResult r = tandem::sim::RunSimulation(o);
