@@ -1,10 +1,9 @@
 // document: the one place that names the concrete document type.
 //
 // The sync layer (sessions, rooms, transport, programs) handles documents
-// only through `Document` and the functions below. Today the document is a
-// tandem::Text; when the core's multi-container tandem::Doc lands, this file
-// and document.cc are the only ones that change (Doc has the same sync
-// surface: version, EncodeUpdate, ApplyUpdate, EncodeSnapshot, MemoryUsage).
+// only through `Document` (a tandem::Doc: the whole document model) and the
+// functions below, which also give tools path-based edits (the CLI's `set`
+// and `text`, the load generator).
 //
 // Threading: a Document is single-threaded; these functions are as
 // thread-safe as the Document they are given.
@@ -17,14 +16,14 @@
 #include <string_view>
 
 #include "core/status.h"
-#include "core/text.h"
+#include "core/doc.h"
 #include "core/version_vector.h"
 #include "store/log_store.h"
 #include "store/store_status.h"
 
 namespace tandem::net {
 
-using Document = tandem::Text;
+using Document = tandem::Doc;
 
 // An empty document edited locally as `peer`.
 std::unique_ptr<Document> NewDocument(PeerId peer);
@@ -44,20 +43,31 @@ store::StoreStatus LoadDocument(store::LogStore& store, std::string_view name, P
 store::StoreStatus OpenDocumentStore(const std::string& path, store::StoreOptions options,
                                      std::unique_ptr<store::LogStore>* out);
 
-// The document as JSON. For Text: {"text": "..."}.
+// The document as JSON (Doc::ToJson).
 std::string DocumentToJson(const Document& doc);
 
 // ---- Local edits by path (the CLI's `set` and `text` commands).
-// `path` names a text inside the document. While the document is a single
-// Text, the only path is "text" (also accepted: "" and "/text").
+// Paths are JSON pointers into the document ("/notes/title"; Doc::Resolve).
+// A path without a leading '/' is taken as relative to the root ("text" =
+// "/text").
 //
-// Replaces the value at `path` with the JSON value `json` (for a Text: a JSON
-// string). Errors: kInvalidArgument for a bad path or JSON.
+// Writes the JSON value `json` at `path`: the last segment is a key of the
+// map (or an index of the list) that the rest of the path names. Objects
+// become maps and arrays lists (made with GetOrCreate, so concurrent writers
+// merge), strings written over a text replace its content, other strings
+// and scalars become values; an empty path writes each member of an object
+// into the root. Errors: kInvalidArgument for a bad path or JSON,
+// kNotFound when the parent does not exist.
 Status SetDocumentPath(Document& doc, std::string_view path, std::string_view json);
-// Inserts UTF-8 `text` at code point `index` of the text at `path`.
+// Inserts UTF-8 `text` at code point `index` of the text at `path`, making
+// the text (in its parent map) if it does not exist yet.
 Status InsertTextAt(Document& doc, std::string_view path, uint64_t index, std::string_view text);
 // Deletes `count` code points at `index` of the text at `path`.
 Status DeleteTextAt(Document& doc, std::string_view path, uint64_t index, uint64_t count);
+// The content of the text at `path` ("" if there is none) and its length in
+// code points. For tests and tools.
+std::string TextAt(const Document& doc, std::string_view path);
+uint64_t TextLengthAt(const Document& doc, std::string_view path);
 
 // Runs `edit` as one transaction and returns its update bytes in *update
 // (empty when it changed nothing). If `edit` fails, the edits it made

@@ -148,7 +148,7 @@ struct MemoryNet {
   std::string StoredText(const std::string& doc) {
     auto d = NewDocument(1);
     for (const auto& u : storage.Updates(doc)) EXPECT_TRUE(ApplyDocumentUpdate(*d, u).ok());
-    return d->ToString();
+    return TextAt(*d, "text");
   }
 
   bool HasEvent(const Peer& p, ClientEvent::Type t, const std::string& doc = {}) const {

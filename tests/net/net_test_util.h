@@ -80,7 +80,7 @@ struct TestServer {
   std::string StoredText(const std::string& doc) {
     std::unique_ptr<Document> d;
     EXPECT_TRUE(LoadDocument(*store, doc, 1, &d).ok());
-    return d ? d->ToString() : std::string();
+    return d ? TextAt(*d, "text") : std::string();
   }
 };
 
@@ -96,7 +96,7 @@ inline std::unique_ptr<LwsClient> StartClient(const std::string& url, LwsClientO
 inline std::string TextOf(LwsClient& c, const std::string& doc) {
   std::string out;
   c.Call([&](ClientSession& s) {
-    if (Document* d = s.Find(doc)) out = d->ToString();
+    if (Document* d = s.Find(doc)) out = TextAt(*d, "text");
   });
   return out;
 }

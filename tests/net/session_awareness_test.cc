@@ -75,7 +75,7 @@ TEST(SessionIdle, UnloadsIdleDocumentsAfterFlush) {
   a.session->Open("d");
   net.Connect(a);
   net.Settle();
-  net.Edit(a, "d", [](Document& d) { return d.Insert(0, "x"); });
+  net.Edit(a, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "x"); });
   net.Pump(a);
   while (net.DeliverToServer(a)) {}
   net.Disconnect(a);

@@ -12,13 +12,13 @@ namespace {
 
 void RandomEdit(std::mt19937_64& rng, MemoryNet& net, MemoryNet::Peer& p, const std::string& doc) {
   net.Edit(p, doc, [&](Document& d) {
-    uint64_t len = d.length();
+    uint64_t len = TextLengthAt(d, "text");
     if (len > 0 && rng() % 3 == 0) {
       uint64_t at = rng() % len;
-      return d.Delete(at, 1 + rng() % std::min<uint64_t>(3, len - at));
+      return DeleteTextAt(d, "text", at, 1 + rng() % std::min<uint64_t>(3, len - at));
     }
     static const char* kWords[] = {"a", "bc", "def", "é", "🙂", "xyz "};
-    return d.Insert(len == 0 ? 0 : rng() % (len + 1), kWords[rng() % 6]);
+    return InsertTextAt(d, "text", len == 0 ? 0 : rng() % (len + 1), kWords[rng() % 6]);
   });
 }
 
@@ -63,9 +63,9 @@ TEST_P(SessionConvergence, RandomDeliveryConverges) {
     std::string stored = net.StoredText(d);
     const Document* server = net.core.FindDocument(d);
     ASSERT_NE(server, nullptr);
-    EXPECT_EQ(server->ToString(), stored) << d;
+    EXPECT_EQ(TextAt(*server, "text"), stored) << d;
     for (auto& p : net.peers) {
-      EXPECT_EQ(p->session->Find(d)->ToString(), stored) << d << " peer " << p->session->peer();
+      EXPECT_EQ(TextAt(*p->session->Find(d), "text"), stored) << d << " peer " << p->session->peer();
       EXPECT_EQ(p->session->unacked(d), 0u);
       EXPECT_TRUE(p->session->synced(d));
     }
@@ -81,7 +81,7 @@ TEST(SessionAck, AckOnlyAfterDurable) {
   net.Connect(a);
   net.Settle();
   ASSERT_TRUE(a.session->synced("d"));
-  net.Edit(a, "d", [](Document& d) { return d.Insert(0, "hello"); });
+  net.Edit(a, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "hello"); });
   net.Pump(a);
   while (net.DeliverToServer(a)) {}
   net.Pump(a);
@@ -102,7 +102,7 @@ TEST(SessionAck, StorageFailureNeverAcksAndResendsAfterReconnect) {
   net.Connect(a);
   net.Settle();
   net.storage.set_fail_appends(true);
-  net.Edit(a, "d", [](Document& d) { return d.Insert(0, "lost?"); });
+  net.Edit(a, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "lost?"); });
   net.Settle();
   EXPECT_FALSE(a.connected) << "a storage failure closes the room's connections";
   EXPECT_EQ(a.last_close_code, kCloseInternal);
@@ -123,18 +123,18 @@ TEST(SessionOffline, OfflineEditsMergeOnReconnect) {
   b.session->Open("d");
   net.Connect(a);
   net.Connect(b);
-  net.Edit(a, "d", [](Document& d) { return d.Insert(0, "base "); });
+  net.Edit(a, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "base "); });
   net.Settle();
   net.Disconnect(b);
-  net.Edit(b, "d", [](Document& d) { return d.Insert(d.length(), "offline-b "); });
-  net.Edit(a, "d", [](Document& d) { return d.Insert(0, "online-a "); });
+  net.Edit(b, "d", [](Document& d) { return InsertTextAt(d, "text", TextLengthAt(d, "text"), "offline-b "); });
+  net.Edit(a, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "online-a "); });
   net.Settle();
   EXPECT_EQ(b.session->unacked("d"), 1u);
   net.Connect(b);
   net.Settle();
-  EXPECT_EQ(a.session->Find("d")->ToString(), b.session->Find("d")->ToString());
-  EXPECT_EQ(net.StoredText("d"), a.session->Find("d")->ToString());
-  EXPECT_NE(a.session->Find("d")->ToString().find("offline-b"), std::string::npos);
+  EXPECT_EQ(TextAt(*a.session->Find("d"), "text"), TextAt(*b.session->Find("d"), "text"));
+  EXPECT_EQ(net.StoredText("d"), TextAt(*a.session->Find("d"), "text"));
+  EXPECT_NE(TextAt(*a.session->Find("d"), "text").find("offline-b"), std::string::npos);
   EXPECT_EQ(b.session->unacked("d"), 0u);
 }
 
@@ -143,7 +143,7 @@ TEST(SessionEpoch, ResetStorageIsDetected) {
   auto& a = net.AddPeer(1);
   a.session->Open("d");
   net.Connect(a);
-  net.Edit(a, "d", [](Document& d) { return d.Insert(0, "kept by the client"); });
+  net.Edit(a, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "kept by the client"); });
   net.Settle();
   net.Disconnect(a);
   net.core.Tick(1000000);  // unload
@@ -170,7 +170,7 @@ TEST(SessionSync, LargeSyncIsSplitIntoBoundedParts) {
   net.Settle();
   std::string chunk(1000, 'x');
   for (int i = 0; i < 100; ++i) {
-    net.Edit(a, "big", [&](Document& d) { return d.Insert(d.length(), chunk + std::to_string(i)); });
+    net.Edit(a, "big", [&](Document& d) { return InsertTextAt(d, "text", TextLengthAt(d, "text"), chunk + std::to_string(i)); });
   }
   net.Settle();
   auto& b = net.AddPeer(2);
@@ -188,7 +188,7 @@ TEST(SessionSync, LargeSyncIsSplitIntoBoundedParts) {
   }
   EXPECT_GT(sync_frames, 10u);
   net.Settle();
-  EXPECT_EQ(b.session->Find("big")->ToString(), a.session->Find("big")->ToString());
+  EXPECT_EQ(TextAt(*b.session->Find("big"), "text"), TextAt(*a.session->Find("big"), "text"));
 }
 
 }  // namespace

@@ -27,23 +27,23 @@ TEST(SessionRefusal, ReadOnlyUpdateRefusedNeverApplied) {
   r.session->Open("d");
   net.Connect(w);
   net.Connect(r);
-  net.Edit(w, "d", [](Document& d) { return d.Insert(0, "from writer"); });
+  net.Edit(w, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "from writer"); });
   net.Settle();
   EXPECT_EQ(r.session->permission("d"), Permission::kRead);
-  EXPECT_EQ(r.session->Find("d")->ToString(), "from writer");
+  EXPECT_EQ(TextAt(*r.session->Find("d"), "text"), "from writer");
   // A reader's client does not send; a hostile one sends anyway.
   auto hostile = NewDocument(2);
   std::string update;
-  ASSERT_TRUE(EditDocument(*hostile, [](Document& d) { return d.Insert(0, "EVIL"); }, &update).ok());
+  ASSERT_TRUE(EditDocument(*hostile, [](Document& d) { return InsertTextAt(d, "text", 0, "EVIL"); }, &update).ok());
   wire::Envelope env;
   env.mutable_update()->set_doc("d");
   env.mutable_update()->set_data(update);
   env.mutable_update()->set_seq(99);
   r.to_server.push_back(Serialize(env));
   net.Settle();
-  EXPECT_EQ(net.core.FindDocument("d")->ToString(), "from writer");
+  EXPECT_EQ(TextAt(*net.core.FindDocument("d"), "text"), "from writer");
   EXPECT_EQ(net.StoredText("d"), "from writer");
-  EXPECT_EQ(w.session->Find("d")->ToString(), "from writer");
+  EXPECT_EQ(TextAt(*w.session->Find("d"), "text"), "from writer");
   bool refused = false;
   for (const auto& e : r.events) {
     refused |= e.type == ClientEvent::Type::kError && e.code == uint32_t(ErrorCode::kForbidden) && e.seq == 99;
@@ -137,14 +137,14 @@ TEST(SessionRefusal, MalformedFramesCloseOnlyTheSender) {
     evil.session->Open("d");
     net.Connect(good);
     net.Connect(evil);
-    net.Edit(good, "d", [](Document& d) { return d.Insert(0, "fine"); });
+    net.Edit(good, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "fine"); });
     net.Settle();
     evil.to_server.push_back(c.frame);
     net.Settle();
     EXPECT_FALSE(evil.connected);
     EXPECT_EQ(evil.last_close_code, c.close);
     EXPECT_TRUE(net.HasEvent(evil, ClientEvent::Type::kError));
-    net.Edit(good, "d", [](Document& d) { return d.Insert(4, "!"); });
+    net.Edit(good, "d", [](Document& d) { return InsertTextAt(d, "text", 4, "!"); });
     net.Settle();
     EXPECT_TRUE(good.connected);
     EXPECT_EQ(good.session->unacked("d"), 0u);
@@ -196,7 +196,7 @@ TEST(SessionRefusal, UpdateRateLimited) {
   net.Connect(a);
   net.Connect(b);
   net.Settle();
-  for (int i = 0; i < 50; ++i) net.Edit(a, "d", [](Document& d) { return d.Insert(0, "x"); });
+  for (int i = 0; i < 50; ++i) net.Edit(a, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "x"); });
   net.Settle();
   EXPECT_FALSE(a.connected);
   EXPECT_EQ(a.last_close_code, kClosePolicy);
@@ -217,7 +217,7 @@ TEST(SessionRefusal, SlowConsumerDisconnectedOthersContinue) {
   net.Settle();
   std::string chunk(2000, 'y');
   for (int i = 0; i < 100; ++i) {
-    net.Edit(writer, "d", [&](Document& d) { return d.Insert(d.length(), chunk); });
+    net.Edit(writer, "d", [&](Document& d) { return InsertTextAt(d, "text", TextLengthAt(d, "text"), chunk); });
     net.Pump(writer);
     while (net.DeliverToServer(writer)) {}
     net.storage.RunCompletions();
@@ -232,12 +232,12 @@ TEST(SessionRefusal, SlowConsumerDisconnectedOthersContinue) {
   while (net.DeliverToClient(slow)) {}
   EXPECT_FALSE(slow.connected);
   EXPECT_EQ(slow.last_close_code, kCloseSlowConsumer);
-  EXPECT_EQ(fast.session->Find("d")->ToString(), writer.session->Find("d")->ToString());
+  EXPECT_EQ(TextAt(*fast.session->Find("d"), "text"), TextAt(*writer.session->Find("d"), "text"));
   EXPECT_EQ(net.core.stats().slow_consumers, 1u);
   // It resyncs after reconnecting.
   net.Connect(slow);
   net.Settle();
-  EXPECT_EQ(slow.session->Find("d")->ToString(), writer.session->Find("d")->ToString());
+  EXPECT_EQ(TextAt(*slow.session->Find("d"), "text"), TextAt(*writer.session->Find("d"), "text"));
 }
 
 TEST(SessionRefusal, RevokeAtRuntime) {

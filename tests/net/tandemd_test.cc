@@ -93,7 +93,7 @@ TEST(Tandemd, ListensServesAndStopsOnSigterm) {
   QuietLws();
   auto c = StartClient(d.url());
   ASSERT_TRUE(c->Open("doc").ok());
-  ASSERT_TRUE(c->Edit("doc", [](Document& x) { return x.Insert(0, "daemon"); }).ok());
+  ASSERT_TRUE(c->Edit("doc", [](Document& x) { return InsertTextAt(x, "text", 0, "daemon"); }).ok());
   ASSERT_TRUE(c->WaitUntil([](ClientSession& s) { return s.unacked_total() == 0; }, kWaitMs));
   int status = d.Signal(SIGTERM);
   ASSERT_TRUE(WIFEXITED(status));
@@ -101,7 +101,7 @@ TEST(Tandemd, ListensServesAndStopsOnSigterm) {
   auto store = OpenStore(dir.file("t.db"));
   std::unique_ptr<Document> doc;
   ASSERT_TRUE(LoadDocument(*store, "doc", 1, &doc).ok());
-  EXPECT_EQ(doc->ToString(), "daemon");
+  EXPECT_EQ(TextAt(*doc, "text"), "daemon");
 }
 
 TEST(Tandemd, KillNineMidTrafficLosesNoAckedUpdate) {
@@ -121,7 +121,7 @@ TEST(Tandemd, KillNineMidTrafficLosesNoAckedUpdate) {
   for (int round = 0; round < 30; ++round) {
     for (int i = 0; i < 3; ++i) {
       std::string mark = "<" + std::to_string(i) + "." + std::to_string(round) + ">";
-      clients[i]->Edit("doc", [&](Document& x) { return x.Insert(x.length(), mark); });
+      clients[i]->Edit("doc", [&](Document& x) { return InsertTextAt(x, "text", TextLengthAt(x, "text"), mark); });
       if (round < 20) acked_marks.push_back(mark);
     }
     if (round == 19) {
@@ -143,7 +143,7 @@ TEST(Tandemd, KillNineMidTrafficLosesNoAckedUpdate) {
   // Un-acked ones were resent after the restart, too.
   EXPECT_NE(text.find("<2.29>"), std::string::npos);
   for (auto& c : clients) {
-    ASSERT_TRUE(c->WaitUntil([&](ClientSession& s) { return s.Find("doc")->ToString() == text; }, kWaitMs));
+    ASSERT_TRUE(c->WaitUntil([&](ClientSession& s) { return TextAt(*s.Find("doc"), "text") == text; }, kWaitMs));
   }
 }
 
@@ -166,7 +166,7 @@ TEST(Tandemd, TokensFromSecretFile) {
   ASSERT_TRUE(w->Open("team/plan").ok());
   ASSERT_TRUE(w->Open("private").ok());
   ASSERT_TRUE(w->WaitUntil([](ClientSession& s) { return s.synced("team/plan"); }, kWaitMs));
-  ASSERT_TRUE(w->Edit("team/plan", [](Document& x) { return x.Insert(0, "plan"); }).ok());
+  ASSERT_TRUE(w->Edit("team/plan", [](Document& x) { return InsertTextAt(x, "text", 0, "plan"); }).ok());
   ASSERT_TRUE(w->WaitUntil([](ClientSession& s) { return s.unacked("team/plan") == 0; }, kWaitMs));
   bool private_synced = true;
   w->Call([&](ClientSession& s) { private_synced = s.synced("private"); });
@@ -175,7 +175,7 @@ TEST(Tandemd, TokensFromSecretFile) {
   ro.token = reader_token;
   auto r = StartClient(d.url(), ro);
   ASSERT_TRUE(r->Open("team/plan").ok());
-  ASSERT_TRUE(r->WaitUntil([](ClientSession& s) { return s.Find("team/plan")->ToString() == "plan"; }, kWaitMs));
+  ASSERT_TRUE(r->WaitUntil([](ClientSession& s) { return TextAt(*s.Find("team/plan"), "text") == "plan"; }, kWaitMs));
   EXPECT_EQ(r->status(), ConnectionStatus::kSynced);
   Permission p = Permission::kNone;
   r->Call([&](ClientSession& s) { p = s.permission("team/plan"); });

@@ -48,11 +48,11 @@ TEST(TransportRefusal, ReadOnlyBadTokenAndRevoke) {
   auto reader = StartClient(srv.url(), ro);
   ASSERT_TRUE(writer->Open("d").ok());
   ASSERT_TRUE(reader->Open("d").ok());
-  ASSERT_TRUE(writer->Edit("d", [](Document& d) { return d.Insert(0, "w"); }).ok());
-  ASSERT_TRUE(reader->WaitUntil([](ClientSession& s) { return s.Find("d")->ToString() == "w"; }, kWaitMs));
+  ASSERT_TRUE(writer->Edit("d", [](Document& d) { return InsertTextAt(d, "text", 0, "w"); }).ok());
+  ASSERT_TRUE(reader->WaitUntil([](ClientSession& s) { return TextAt(*s.Find("d"), "text") == "w"; }, kWaitMs));
   EXPECT_EQ(reader->status(), ConnectionStatus::kSynced);
   // A read-only client keeps its edit local: never sent, never stored.
-  ASSERT_TRUE(reader->Edit("d", [](Document& d) { return d.Insert(0, "R"); }).ok());
+  ASSERT_TRUE(reader->Edit("d", [](Document& d) { return InsertTextAt(d, "text", 0, "R"); }).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(srv.StoredText("d"), "w");
 
@@ -74,7 +74,7 @@ TEST(TransportRefusal, ReadOnlyBadTokenAndRevoke) {
   }
   srv.server->Reauthorize();
   ASSERT_TRUE(writer->WaitUntil([](ClientSession& s) { return !s.synced("d"); }, kWaitMs));
-  ASSERT_TRUE(writer->Edit("d", [](Document& d) { return d.Insert(0, "after revoke "); }).ok());
+  ASSERT_TRUE(writer->Edit("d", [](Document& d) { return InsertTextAt(d, "text", 0, "after revoke "); }).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(srv.StoredText("d"), "w");
   EXPECT_NE(writer->status(), ConnectionStatus::kSynced);
@@ -105,12 +105,12 @@ TEST(TransportRefusal, SlowConsumerDisconnectedWithoutStallingOthers) {
   for (int i = 0; i < 300; ++i) {
     std::string chunk(12000, ' ');
     for (auto& ch : chunk) ch = kAlphabet[rng() % 62];
-    writer->Edit("room", [&](Document& d) { return d.Insert(d.length(), chunk); });
+    writer->Edit("room", [&](Document& d) { return InsertTextAt(d, "text", TextLengthAt(d, "text"), chunk); });
   }
   ASSERT_TRUE(writer->WaitUntil([](ClientSession& s) { return s.unacked_total() == 0; }, kWaitMs));
   uint64_t len = 0;
-  writer->Call([&](ClientSession& s) { len = s.Find("room")->length(); });
-  ASSERT_TRUE(fast->WaitUntil([&](ClientSession& s) { return s.Find("room")->length() == len; }, kWaitMs));
+  writer->Call([&](ClientSession& s) { len = TextLengthAt(*s.Find("room"), "text"); });
+  ASSERT_TRUE(fast->WaitUntil([&](ClientSession& s) { return TextLengthAt(*s.Find("room"), "text") == len; }, kWaitMs));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_LT(secs, 10.0) << "the fast reader was held up";
   for (int i = 0; i < 500 && srv.server->stats().slow_consumers == 0; ++i) {
@@ -119,7 +119,7 @@ TEST(TransportRefusal, SlowConsumerDisconnectedWithoutStallingOthers) {
   EXPECT_GE(srv.server->stats().slow_consumers, 1u);
   // Once it reads again it reconnects and resyncs.
   slow->SetReceivePaused(false);
-  ASSERT_TRUE(slow->WaitUntil([&](ClientSession& s) { return s.synced("room") && s.Find("room")->length() == len; }, kWaitMs));
+  ASSERT_TRUE(slow->WaitUntil([&](ClientSession& s) { return s.synced("room") && TextLengthAt(*s.Find("room"), "text") == len; }, kWaitMs));
 }
 
 TEST(TransportRefusal, LimitsFrameSizeAndConnections) {
@@ -145,8 +145,8 @@ TEST(TransportRefusal, LimitsFrameSizeAndConnections) {
   c.reset();
   // Large updates are cut to the server's frame limit by the client...
   std::string big(100 << 10, 'q');
-  ASSERT_TRUE(a->Edit("d", [&](Document& d) { return d.Insert(0, big); }).ok());
-  ASSERT_TRUE(b->WaitUntil([&](ClientSession& s) { return s.Find("d")->length() == big.size(); }, kWaitMs));
+  ASSERT_TRUE(a->Edit("d", [&](Document& d) { return InsertTextAt(d, "text", 0, big); }).ok());
+  ASSERT_TRUE(b->WaitUntil([&](ClientSession& s) { return TextLengthAt(*s.Find("d"), "text") == big.size(); }, kWaitMs));
   // ...but one oversized message closes only its sender.
   uint64_t errors_before = srv.server->stats().protocol_errors;
   a->SetAwareness("d", std::string(64 << 10, 'x'));
@@ -154,7 +154,7 @@ TEST(TransportRefusal, LimitsFrameSizeAndConnections) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_GT(srv.server->stats().protocol_errors, errors_before);
-  ASSERT_TRUE(b->Edit("d", [](Document& d) { return d.Insert(0, "still fine"); }).ok());
+  ASSERT_TRUE(b->Edit("d", [](Document& d) { return InsertTextAt(d, "text", 0, "still fine"); }).ok());
   ASSERT_TRUE(b->WaitUntil([](ClientSession& s) { return s.unacked_total() == 0; }, kWaitMs));
 }
 
@@ -165,7 +165,7 @@ TEST(TransportHttp, HealthzMetricsAndLoopbackBinding) {
   srv.Start();
   auto c = StartClient(srv.url());
   ASSERT_TRUE(c->Open("d").ok());
-  ASSERT_TRUE(c->Edit("d", [](Document& d) { return d.Insert(0, "m"); }).ok());
+  ASSERT_TRUE(c->Edit("d", [](Document& d) { return InsertTextAt(d, "text", 0, "m"); }).ok());
   ASSERT_TRUE(c->WaitUntil([](ClientSession& s) { return s.unacked_total() == 0; }, kWaitMs));
   std::string health = HttpGet(srv.port, "/healthz");
   EXPECT_NE(health.find("200"), std::string::npos) << health;

@@ -32,9 +32,9 @@ TEST(Transport, TwentyClientsConvergeWithEachOtherAndTheStore) {
       for (int n = 0; n < 25; ++n) {
         const std::string& doc = docs[(i + rng() % 2) % docs.size()];
         clients[i]->Edit(doc, [&](Document& d) {
-          uint64_t len = d.length();
-          if (len > 4 && rng() % 3 == 0) return d.Delete(rng() % (len - 2), 2);
-          return d.Insert(len == 0 ? 0 : rng() % (len + 1), "c" + std::to_string(i) + " ");
+          uint64_t len = TextLengthAt(d, "text");
+          if (len > 4 && rng() % 3 == 0) return DeleteTextAt(d, "text", rng() % (len - 2), 2);
+          return InsertTextAt(d, "text", len == 0 ? 0 : rng() % (len + 1), "c" + std::to_string(i) + " ");
         });
         if (rng() % 4 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 5));
       }
@@ -53,7 +53,7 @@ TEST(Transport, TwentyClientsConvergeWithEachOtherAndTheStore) {
       clients[i]->Call([&](ClientSession& s) { has = s.Find(doc) != nullptr; });
       if (!has) continue;
       ASSERT_TRUE(clients[i]->WaitUntil(
-          [&](ClientSession& s) { return s.Find(doc)->ToString() == stored; }, kWaitMs))
+          [&](ClientSession& s) { return TextAt(*s.Find(doc), "text") == stored; }, kWaitMs))
           << doc << " client " << i << ": " << TextOf(*clients[i], doc) << " vs " << stored;
     }
   }
@@ -70,7 +70,7 @@ TEST(Transport, OfflineEditsMergeAndSurviveClientRestart) {
   srv.Start();
   auto other = StartClient(srv.url());
   ASSERT_TRUE(other->Open("notes").ok());
-  ASSERT_TRUE(other->Edit("notes", [](Document& d) { return d.Insert(0, "shared "); }).ok());
+  ASSERT_TRUE(other->Edit("notes", [](Document& d) { return InsertTextAt(d, "text", 0, "shared "); }).ok());
   ASSERT_TRUE(other->WaitUntil([](ClientSession& s) { return s.unacked_total() == 0; }, kWaitMs));
   {
     auto local = OpenStore(dir.file("client.db"));
@@ -79,8 +79,8 @@ TEST(Transport, OfflineEditsMergeAndSurviveClientRestart) {
     o.connect = false;  // offline from the start
     auto c = StartClient(srv.url(), o);
     ASSERT_TRUE(c->Open("notes").ok());
-    ASSERT_TRUE(c->Edit("notes", [](Document& d) { return d.Insert(0, "offline "); }).ok());
-    ASSERT_TRUE(c->Edit("notes", [](Document& d) { return d.Insert(d.length(), "edits"); }).ok());
+    ASSERT_TRUE(c->Edit("notes", [](Document& d) { return InsertTextAt(d, "text", 0, "offline "); }).ok());
+    ASSERT_TRUE(c->Edit("notes", [](Document& d) { return InsertTextAt(d, "text", TextLengthAt(d, "text"), "edits"); }).ok());
     ASSERT_TRUE(c->WaitUntil([](ClientSession& s) { return s.unacked("notes") == 2; }, kWaitMs));
     c->Stop();  // the client "crashes" with its edits un-acked
     c.reset();
@@ -101,7 +101,7 @@ TEST(Transport, OfflineEditsMergeAndSurviveClientRestart) {
   std::string merged = TextOf(*c, "notes");
   EXPECT_NE(merged.find("shared"), std::string::npos);
   EXPECT_NE(merged.find("offline"), std::string::npos);
-  ASSERT_TRUE(other->WaitUntil([&](ClientSession& s) { return s.Find("notes")->ToString() == merged; }, kWaitMs));
+  ASSERT_TRUE(other->WaitUntil([&](ClientSession& s) { return TextAt(*s.Find("notes"), "text") == merged; }, kWaitMs));
   EXPECT_EQ(srv.StoredText("notes"), merged);
   // The outbox is emptied once acked.
   c->Stop();
@@ -126,7 +126,7 @@ TEST(Transport, ServerRestartLosesNoAckedUpdate) {
     writers.emplace_back([&, i] {
       int n = 0;
       while (go) {
-        clients[i]->Edit("doc", [&](Document& d) { return d.Insert(d.length(), std::to_string(i)); });
+        clients[i]->Edit("doc", [&](Document& d) { return InsertTextAt(d, "text", TextLengthAt(d, "text"), std::to_string(i)); });
         if (++n % 5 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }
     });
@@ -143,7 +143,7 @@ TEST(Transport, ServerRestartLosesNoAckedUpdate) {
   }
   std::string stored = srv.StoredText("doc");
   for (auto& c : clients) {
-    ASSERT_TRUE(c->WaitUntil([&](ClientSession& s) { return s.Find("doc")->ToString() == stored; }, kWaitMs));
+    ASSERT_TRUE(c->WaitUntil([&](ClientSession& s) { return TextAt(*s.Find("doc"), "text") == stored; }, kWaitMs));
   }
   EXPECT_GT(stored.size(), 20u);
 }
@@ -160,7 +160,7 @@ TEST(Transport, EpochChangeDetectedAfterServerReset) {
   };
   auto c = StartClient(srv.url(), o);
   ASSERT_TRUE(c->Open("doc").ok());
-  ASSERT_TRUE(c->Edit("doc", [](Document& d) { return d.Insert(0, "precious"); }).ok());
+  ASSERT_TRUE(c->Edit("doc", [](Document& d) { return InsertTextAt(d, "text", 0, "precious"); }).ok());
   ASSERT_TRUE(c->WaitUntil([](ClientSession& s) { return s.unacked_total() == 0; }, kWaitMs));
   // Reconnect once so the client learns the stored epoch.
   srv.Stop();
