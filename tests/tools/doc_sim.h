@@ -264,6 +264,9 @@ struct DocReplica {
   bool use_listener = false;          // publishes through SetUpdateListener
   std::vector<std::string> inbox;     // updates not delivered yet
   uint64_t offline_until = 0;         // no delivery before this step
+  // What a hook keeps for this replica's current Doc (an UndoManager, say):
+  // released before the Doc is replaced or destroyed (declared after it).
+  std::shared_ptr<void> hook_state;
 };
 
 // Extension points (undo/redo): `attach` is called for every Doc a replica
@@ -365,8 +368,12 @@ class DocSimulation {
       ReapplyOwn(r);
     } else if (hooks_.step && k < 960 + reload_pm) {
       ++res_.hook_steps;
+      const VersionVector before = r.doc->version();
       std::string f = hooks_.step(r, rng_);
       if (!f.empty()) Fail(Name(r) + ": " + f);
+      // What the hook did locally travels like any local transaction
+      // (listener replicas have sent it already).
+      if (!r.use_listener && !(r.doc->version() == before)) Broadcast(r, r.doc->EncodeUpdate(before));
     } else {
       LocalTransaction(r);
     }
@@ -451,6 +458,7 @@ class DocSimulation {
     if (!(fresh->version() == r.doc->version())) return Fail(Name(r) + ": reloaded version differs");
     if (fresh->pending_ops() != r.doc->pending_ops()) return Fail(Name(r) + ": reloaded pending ops differ");
     Log(Name(r) + " reloaded (" + std::to_string(snap.size()) + " bytes)");
+    r.hook_state.reset();  // it may point into the old Doc
     r.doc = std::move(fresh);
     Attach(r);
     return true;

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "converge_sim.h"
+#include "core/undo_manager.h"
 #include "doc_sim.h"
 
 namespace {
@@ -48,6 +49,44 @@ bool ParseU64(const char* s, uint64_t* out) {
 }
 
 }  // namespace
+
+// Undo/redo interleaved with everything else: each replica's Doc gets an
+// UndoManager over the whole document with a fake clock (steps merge when
+// they fall in the capture window); a hook step undoes, redoes or cuts the
+// capture.
+tandem::sim::DocSimHooks UndoHooks() {
+  struct State {
+    uint64_t now = 0;
+    std::unique_ptr<tandem::UndoManager> undo;
+  };
+  tandem::sim::DocSimHooks h;
+  h.attach = [](tandem::sim::DocReplica& r) {
+    auto st = std::make_shared<State>();
+    tandem::UndoOptions o;
+    o.capture_window_ms = 500;
+    State* raw = st.get();
+    o.now_ms = [raw] { return raw->now += 137; };
+    st->undo = std::make_unique<tandem::UndoManager>(r.doc.get(), std::vector<tandem::Container>{r.doc->root()}, o);
+    r.hook_state = st;
+  };
+  h.step = [](tandem::sim::DocReplica& r, tandem::sim::Rng& rng) -> std::string {
+    auto* st = static_cast<State*>(r.hook_state.get());
+    if (!st) return "no undo manager attached";
+    st->now += rng.Range(0, 2000);
+    const uint64_t k = rng.Range(0, 9);
+    tandem::Status s;
+    if (k < 5) {
+      s = st->undo->Undo();
+    } else if (k < 9) {
+      s = st->undo->Redo();
+    } else {
+      st->undo->StopCapturing();
+    }
+    if (!s.ok()) return "undo/redo failed: " + s.ToString();
+    return "";
+  };
+  return h;
+}
 
 int main(int argc, char** argv) {
   tandem::sim::SimOptions o;
@@ -127,7 +166,7 @@ int main(int argc, char** argv) {
     d.profile = o.profile;
     d.dump_dir = o.dump_dir;
     for (uint64_t k = 0; k < runs; ++k) {
-      const tandem::sim::DocSimResult r = tandem::sim::RunDocSimulation(d);
+      const tandem::sim::DocSimResult r = tandem::sim::RunDocSimulation(d, UndoHooks());
       std::printf("%s\n", r.Summary(d).c_str());
       std::fflush(stdout);
       if (!r.converged) {
