@@ -85,6 +85,8 @@ Status Doc::CommitTransaction(std::string* update) {
   }
   for (uint32_t c : touched_) touched_mark_[c] = false;
   touched_.clear();
+  txn_map_keys_.clear();
+  ShrinkGrownLists();
   if (update) *update = bytes;
   if (!recorders_.empty() && !txn_record_.ops.empty()) {
     // Moved out first: a recorder may start the next transaction.
@@ -122,6 +124,15 @@ void Doc::Touch(uint32_t c) {
     touched_mark_[c] = true;
     touched_.push_back(c);
   }
+}
+
+void Doc::NoteGrown(uint32_t list) {
+  if (grown_lists_.empty() || grown_lists_.back() != list) grown_lists_.push_back(list);
+}
+
+void Doc::ShrinkGrownLists() {
+  for (uint32_t c : grown_lists_) nodes_[c]->seq->values.ShrinkGrown();
+  grown_lists_.clear();
 }
 
 void Doc::AddNoop(PeerId peer, uint64_t counter, uint64_t len) {
@@ -423,6 +434,7 @@ void LocalMapWrite(Doc* doc, uint32_t c, std::string_view key, const Value* valu
     s.value = Value::Null();
   }
   doc->Touch(c);
+  doc->NoteMapWrite(c, it->first);
   doc->EndImplicit(implicit);
 }
 
@@ -602,7 +614,7 @@ uint64_t Doc::InsertAfterItem(uint32_t c, std::optional<OpId> after, std::string
       }
       vals.push_back(std::move(v));
     }
-    s.values.Put(self, first, std::move(vals));
+    if (s.values.Put(self, first, std::move(vals))) NoteGrown(c);
   }
   if (n > 0) {
     RecordInsert(this, c, first, n);
@@ -661,8 +673,9 @@ Status ListRef::Insert(uint64_t index, std::span<const Value> values) {
   const uint64_t counter =
       LocalSeqInsert(doc_, index_, index, text, utf8::Counts{values.size(), values.size()});
   SeqState& s = Seq(doc_, index_);
-  s.values.Put(s.seq.peers().Intern(doc_->peer()), counter,
-               std::vector<Value>(values.begin(), values.end()));
+  if (s.values.Put(s.seq.peers().Intern(doc_->peer()), counter,
+                   std::vector<Value>(values.begin(), values.end())))
+    doc_->NoteGrown(index_);
   doc_->EndImplicit(implicit);
   return Status::Ok();
 }
@@ -678,7 +691,7 @@ Status ListRef::InsertContainer(uint64_t index, ContainerType type, Container* o
   SeqState& s = Seq(doc_, index_);
   std::vector<Value> v;
   v.push_back(Value::Container(type));
-  s.values.Put(s.seq.peers().Intern(doc_->peer()), counter, std::move(v));
+  if (s.values.Put(s.seq.peers().Intern(doc_->peer()), counter, std::move(v))) doc_->NoteGrown(index_);
   const uint32_t c = doc_->NewItemContainer(index_, OpId{doc_->peer(), counter}, type);
   doc_->EndImplicit(implicit);
   *out = Container(doc_, c);

@@ -272,6 +272,9 @@ class Doc {
   uint64_t NextLamport() { return ++lamport_; }
   void AddNoop(PeerId peer, uint64_t counter, uint64_t len);
   void Touch(uint32_t c);
+  void NoteMapWrite(uint32_t c, const std::string& key) { txn_map_keys_.emplace_back(c, key); }
+  // A list whose values grew a chunk: trimmed at the end of the transaction.
+  void NoteGrown(uint32_t list);
   bool observing() const { return !observers_.empty(); }
   struct Accum;
   Accum& accum(uint32_t c);
@@ -311,6 +314,7 @@ class Doc {
   uint32_t AddNode(ContainerType type, uint32_t parent);
   Status ApplyOps(DocOps&& ops, std::string_view origin, ApplyResult* result);
   void EmitEvents(bool local, std::string_view origin);
+  void ShrinkGrownLists();
   void JsonOf(uint32_t c, std::string* out) const;
 
   PeerId peer_;
@@ -334,6 +338,10 @@ class Doc {
   std::string txn_origin_;
   std::vector<uint32_t> touched_;  // containers the transaction wrote, unsorted, no duplicates
   std::vector<bool> touched_mark_;
+  // Map keys the transaction wrote (container, key), possibly repeated: the
+  // transaction's update is collected from these, not from every key.
+  std::vector<std::pair<uint32_t, std::string>> txn_map_keys_;
+  std::vector<uint32_t> grown_lists_;
 
   struct Observer {
     uint64_t id;

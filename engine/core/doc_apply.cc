@@ -167,7 +167,7 @@ class DocApplier {
           }
           vals.push_back(std::move(v));
         }
-        st.values.Put(pi, piece.id.counter, std::move(vals));
+        if (st.values.Put(pi, piece.id.counter, std::move(vals))) d_.NoteGrown(c);
         value_pos += piece.len;
       }
       if (list && op.deleted) {
@@ -388,6 +388,7 @@ Status Doc::ApplyOps(DocOps&& ops, std::string_view origin, ApplyResult* result)
     if (res.applied_ops + res.dropped_ops == before) break;
   }
   res.pending_ops = pending_->ops();
+  ShrinkGrownLists();
   if (result) *result = res;
   EmitEvents(/*local=*/false, origin);
   return Status::Ok();

@@ -2,6 +2,8 @@
 // from the containers into DocOps for the codec.
 #include "doc_collect.h"
 
+#include <algorithm>
+
 #include "doc_codec.h"
 #include "doc_pending.h"
 #include "doc_state.h"
@@ -236,15 +238,23 @@ void DocCollector::AddLocalRange(uint64_t lo, uint64_t hi) {
     const ContainerNode& n = doc_.node(c);
     if (n.seq) {
       AddSequenceRange(c, lo, hi);
-    } else if (n.map) {
-      for (const auto& [key, s] : n.map->slots) {
-        if (s.written && s.id.peer == self && s.id.counter >= lo && s.id.counter < hi)
-          AddMapSlot(c, key, s);
-      }
     } else if (n.counter) {
       const auto& v = n.counter->ops;
       for (size_t i = v.size(); i > 0 && v[i - 1].id.peer == self && v[i - 1].id.counter >= lo; --i)
         ops_.counter_ops.push_back(CounterOp{v[i - 1].id, AddNode(c), v[i - 1].delta});
+    }
+  }
+  // Map writes: the keys the transaction wrote (a key written twice is one
+  // winner; the earlier write is a no-op below).
+  std::vector<std::pair<uint32_t, std::string>> keys = doc_.txn_map_keys_;
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (const auto& [c, key] : keys) {
+    const auto& slots = doc_.node(c).map->slots;
+    auto s = slots.find(key);
+    if (s != slots.end() && s->second.written && s->second.id.peer == self &&
+        s->second.id.counter >= lo && s->second.id.counter < hi) {
+      AddMapSlot(c, key, s->second);
     }
   }
   auto it = doc_.noops_.find(self);

@@ -2,8 +2,8 @@
 
 namespace tandem {
 
-void ListValues::Put(PeerIndex peer, uint64_t counter, std::vector<Value> values) {
-  if (values.empty()) return;
+bool ListValues::Put(PeerIndex peer, uint64_t counter, std::vector<Value> values) {
+  if (values.empty()) return false;
   // Values pushed one after another continue the previous chunk.
   auto it = chunks_.lower_bound(Key{peer, counter});
   if (it != chunks_.begin()) {
@@ -12,14 +12,24 @@ void ListValues::Put(PeerIndex peer, uint64_t counter, std::vector<Value> values
         prev->second.live == prev->second.values.size()) {
       prev->second.live += values.size();
       for (Value& v : values) prev->second.values.push_back(std::move(v));
+      if (grown_.empty() || grown_.back() != prev->first) grown_.push_back(prev->first);
       if (!prev->second.gone.empty()) prev->second.gone.resize(prev->second.values.size(), false);
-      return;
+      return true;
     }
   }
   Chunk c;
   c.live = values.size();
   c.values = std::move(values);
   chunks_.emplace_hint(it, Key{peer, counter}, std::move(c));
+  return false;
+}
+
+void ListValues::ShrinkGrown() {
+  for (const Key& k : grown_) {
+    auto it = chunks_.find(k);
+    if (it != chunks_.end()) it->second.values.shrink_to_fit();
+  }
+  grown_.clear();
 }
 
 const Value* ListValues::Find(PeerIndex peer, uint64_t counter) const {

@@ -15,8 +15,11 @@ namespace tandem {
 
 class ListValues {
  public:
-  // Values of items [counter, counter + values.size()) of `peer`.
-  void Put(PeerIndex peer, uint64_t counter, std::vector<Value> values);
+  // Values of items [counter, counter + values.size()) of `peer`. Returns
+  // true when it grew an existing chunk (call ShrinkGrown once a batch of
+  // puts is done: growth leaves up to half of a chunk's capacity unused).
+  bool Put(PeerIndex peer, uint64_t counter, std::vector<Value> values);
+  void ShrinkGrown();
   // The value of an item, or nullptr if it has none (no item, or deleted;
   // a deleted item that held a container keeps that value).
   const Value* Find(PeerIndex peer, uint64_t counter) const;
@@ -34,6 +37,7 @@ class ListValues {
   };
   using Key = std::pair<PeerIndex, uint64_t>;
   std::map<Key, Chunk> chunks_;
+  std::vector<Key> grown_;  // chunks grown since the last ShrinkGrown
 };
 
 }  // namespace tandem
