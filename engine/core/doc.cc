@@ -489,18 +489,7 @@ uint64_t LocalSeqInsert(Doc* doc, uint32_t c, uint64_t at, std::string_view text
   SeqState& s = Seq(doc, c);
   const PeerIndex self = s.seq.peers().Intern(doc->peer());
   const uint64_t counter = doc->TakeCounters(counts.code_points);
-  if (counts.code_points <= kMaxVisibleRunLen) {
-    s.seq.InsertLocal(at, self, counter, text, counts);
-  } else {
-    std::string_view rest = text;
-    for (uint64_t done = 0; done < counts.code_points;) {
-      const uint64_t n = std::min<uint64_t>(kMaxVisibleRunLen, counts.code_points - done);
-      std::string_view piece = rest.substr(0, utf8::ByteOffsetOfCodePoint(rest, n));
-      rest.remove_prefix(piece.size());
-      s.seq.InsertLocal(at + done, self, counter + done, piece, utf8::Count(piece));
-      done += n;
-    }
-  }
+  s.seq.InsertLocal(at, self, counter, text, counts);
   if (doc->observing()) doc->accum(c).delta.Insert(at, text, counts.code_points);
   RecordInsert(doc, c, counter, counts.code_points);
   doc->Touch(c);

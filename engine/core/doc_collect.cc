@@ -27,32 +27,28 @@ uint32_t DocCollector::AddNode(uint32_t c) {
   ContainerKey k;
   k.kind = n.kind;
   k.type = n.type;
-  std::string canon;
   if (n.kind == ContainerKey::kMapChild) {
     k.parent = AddNode(n.parent);
     k.key = n.key;
-    canon = canon_[k.parent] + "K";
-    Put64(&canon, n.key.size());
-    canon += n.key;
   } else if (n.kind == ContainerKey::kItem) {
     k.item = n.item;
-    canon = "I";
-    Put64(&canon, n.item.peer);
-    Put64(&canon, n.item.counter);
-  } else {
-    canon = "R";
   }
-  canon.push_back(static_cast<char>(n.type));
-  const uint32_t i = Intern(std::move(k), std::move(canon));
+  const uint32_t i = Intern(std::move(k));
   by_node_.emplace(c, i);
   return i;
 }
 
 uint32_t DocCollector::AddForeign(const std::vector<ContainerKey>& table, uint32_t i) {
   ContainerKey k = table[i];
+  if (k.kind == ContainerKey::kMapChild) k.parent = AddForeign(table, k.parent);
+  return Intern(std::move(k));
+}
+
+uint32_t DocCollector::Intern(ContainerKey k) {
+  // A name that says the same on every replica: the parent's (already in
+  // the table) plus this entry's own part.
   std::string canon;
   if (k.kind == ContainerKey::kMapChild) {
-    k.parent = AddForeign(table, k.parent);
     canon = canon_[k.parent] + "K";
     Put64(&canon, k.key.size());
     canon += k.key;
@@ -64,10 +60,6 @@ uint32_t DocCollector::AddForeign(const std::vector<ContainerKey>& table, uint32
     canon = "R";
   }
   canon.push_back(static_cast<char>(k.type));
-  return Intern(std::move(k), std::move(canon));
-}
-
-uint32_t DocCollector::Intern(ContainerKey k, std::string canon) {
   auto it = by_canon_.find(canon);
   if (it != by_canon_.end()) return it->second;
   const uint32_t i = static_cast<uint32_t>(ops_.containers.size());

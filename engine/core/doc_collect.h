@@ -36,7 +36,7 @@ class DocCollector {
 
  private:
   uint32_t AddForeign(const std::vector<ContainerKey>& table, uint32_t i);
-  uint32_t Intern(ContainerKey k, std::string canon);
+  uint32_t Intern(ContainerKey k);
   SequenceSection& Section(uint32_t table_index);
   void AddRun(SequenceSection& sec, bool list, const SeqState& st, const Run& r,
               std::string_view content, uint64_t skip, uint64_t end);

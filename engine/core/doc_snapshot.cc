@@ -12,6 +12,7 @@
 #include "doc_state.h"
 #include "format.h"
 #include "snapshot_envelope.h"
+#include "snapshot_runs.h"
 #include "utf8.h"
 
 namespace tandem {
@@ -196,41 +197,10 @@ class DocSnapshotLoader {
     const UpdateOps& ops = sec.ops;
     std::vector<Run> runs;
     runs.reserve(ops.inserts.size());
-    std::string content;
-    content.reserve(ops.text.size());
     for (const InsertOp& op : ops.inserts) {
-      Run r;
-      r.peer = local(op.id.peer);
-      r.counter = op.id.counter;
-      if (op.left) {
-        r.left_peer = local(op.left->peer) + 1;
-        r.left_counter = op.left->counter;
-      }
-      if (op.right) {
-        r.right_peer = local(op.right->peer) + 1;
-        r.right_counter = op.right->counter;
-      }
-      std::string_view text(ops.text.data() + op.text_begin, op.text_end - op.text_begin);
-      const uint64_t cap = op.deleted ? UINT32_MAX : kMaxVisibleRunLen;
-      for (uint64_t done = 0; done < op.len;) {
-        Run piece = r;
-        piece.counter = op.id.counter + done;
-        piece.len = static_cast<uint32_t>(std::min<uint64_t>(op.len - done, cap));
-        if (done > 0) {
-          piece.left_peer = r.peer + 1;
-          piece.left_counter = piece.counter - 1;
-        }
-        if (!op.deleted) {
-          std::string_view pc = text.substr(
-              0, (ops.ascii || list) ? piece.len : utf8::ByteOffsetOfCodePoint(text, piece.len));
-          piece.bytes = static_cast<uint32_t>(pc.size());
-          piece.utf16 = (ops.ascii || list) ? piece.len : static_cast<uint32_t>(utf8::Count(pc).utf16);
-          content.append(pc);
-          text.remove_prefix(pc.size());
-        }
-        runs.push_back(piece);
-        done += piece.len;
-      }
+      AppendSnapshotRuns(
+          op, std::string_view(ops.text).substr(op.text_begin, op.text_end - op.text_begin),
+          ops.ascii || list, [&](PeerId id) { return local(id); }, &runs);
       if (list && !op.deleted) {
         std::vector<Value> vals;
         vals.reserve(op.len);
@@ -245,7 +215,7 @@ class DocSnapshotLoader {
           }
           vals.push_back(std::move(v));
         }
-        n.seq->values.Put(r.peer, op.id.counter, std::move(vals));
+        n.seq->values.Put(local(op.id.peer), op.id.counter, std::move(vals));
       }
     }
     for (const auto& [id, type] : sec.dead_containers) {
@@ -257,7 +227,9 @@ class DocSnapshotLoader {
       one.push_back(Value::Container(type));
       n.seq->values.Put(local(id.peer), id.counter, std::move(one));
     }
-    seq.tree().Load(runs, content);
+    // Rows are in document order and their visible content takes the text
+    // in row order exactly (DecodeRunColumns checked): it is the content.
+    if (!seq.tree().Load(runs, ops.text)) return Status::Corrupt("snapshot runs share an id");
     n.seq->deletes.Reserve(ops.deletes.size());
     for (const DeleteOp& op : ops.deletes) {
       const PeerIndex self = local(op.id.peer), target = local(op.target.peer);

@@ -36,6 +36,22 @@ Run Sequence::MakeRun(const InsertOp& op, uint32_t bytes, uint32_t utf16) {
 
 void Sequence::InsertLocal(uint64_t index, PeerIndex peer, uint64_t counter, std::string_view text,
                            const utf8::Counts& counts) {
+  if (counts.code_points <= kMaxVisibleRunLen) {
+    InsertLocalRun(index, peer, counter, text, counts);
+    return;
+  }
+  std::string_view rest = text;
+  for (uint64_t done = 0; done < counts.code_points;) {
+    const uint64_t n = std::min<uint64_t>(kMaxVisibleRunLen, counts.code_points - done);
+    std::string_view piece = rest.substr(0, utf8::ByteOffsetOfCodePoint(rest, n));
+    rest.remove_prefix(piece.size());
+    InsertLocalRun(index + done, peer, counter + done, piece, utf8::Count(piece));
+    done += n;
+  }
+}
+
+void Sequence::InsertLocalRun(uint64_t index, PeerIndex peer, uint64_t counter,
+                              std::string_view text, const utf8::Counts& counts) {
   Run run;
   run.peer = peer;
   run.counter = counter;

@@ -40,7 +40,9 @@ class Sequence {
   const RunTree& tree() const { return tree_; }
 
   // Inserts `text` (valid UTF-8 with `counts`) at visible code point `index`
-  // (<= size().chars) as items (peer, counter...).
+  // (<= size().chars) as items (peer, counter...). A long text goes in as
+  // runs of at most kMaxVisibleRunLen, each after the previous one (to peers
+  // it is the same as one run).
   void InsertLocal(uint64_t index, PeerIndex peer, uint64_t counter, std::string_view text,
                    const utf8::Counts& counts);
   // A stretch of consecutive item ids.
@@ -90,6 +92,8 @@ class Sequence {
   }
   static uint64_t ItemsInLeafBefore(RunTree::Loc loc);
   Run MakeRun(const InsertOp& op, uint32_t bytes, uint32_t utf16);
+  void InsertLocalRun(uint64_t index, PeerIndex peer, uint64_t counter, std::string_view text,
+                      const utf8::Counts& counts);
 
   PeerTable peers_;
   RunTree tree_;

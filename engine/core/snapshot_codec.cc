@@ -11,6 +11,7 @@
 #include "pending_ops.h"
 #include "sequence.h"
 #include "snapshot_envelope.h"
+#include "snapshot_runs.h"
 #include "text.h"
 #include "update_codec.h"
 #include "utf8.h"
@@ -114,39 +115,9 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
   std::vector<Run> runs;
   runs.reserve(ops.inserts.size());
   for (const InsertOp& op : ops.inserts) {
-    Run r;
-    r.peer = static_cast<PeerIndex>(peer_index(op.id.peer));
-    r.counter = op.id.counter;
-    if (op.left) {
-      r.left_peer = static_cast<uint32_t>(peer_index(op.left->peer)) + 1;
-      r.left_counter = op.left->counter;
-    }
-    if (op.right) {
-      r.right_peer = static_cast<uint32_t>(peer_index(op.right->peer)) + 1;
-      r.right_counter = op.right->counter;
-    }
-    std::string_view c(ops.text.data() + op.text_begin, op.text_end - op.text_begin);
-    // Tree runs hold at most UINT32_MAX items (tombstones) or
-    // kMaxVisibleRunLen (visible runs).
-    const uint64_t cap = op.deleted ? UINT32_MAX : kMaxVisibleRunLen;
-    for (uint64_t done = 0; done < op.len;) {
-      Run piece = r;
-      piece.counter = op.id.counter + done;
-      piece.len = static_cast<uint32_t>(std::min<uint64_t>(op.len - done, cap));
-      if (done > 0) {
-        piece.left_peer = r.peer + 1;
-        piece.left_counter = piece.counter - 1;
-      }
-      if (!op.deleted) {
-        std::string_view pc =
-            c.substr(0, ops.ascii ? piece.len : utf8::ByteOffsetOfCodePoint(c, piece.len));
-        piece.bytes = static_cast<uint32_t>(pc.size());
-        piece.utf16 = ops.ascii ? piece.len : static_cast<uint32_t>(utf8::Count(pc).utf16);
-        c.remove_prefix(pc.size());
-      }
-      runs.push_back(piece);
-      done += piece.len;
-    }
+    AppendSnapshotRuns(
+        op, std::string_view(ops.text).substr(op.text_begin, op.text_end - op.text_begin), ops.ascii,
+        [&](PeerId id) { return static_cast<PeerIndex>(peer_index(id)); }, &runs);
   }
   // The visible runs take the text in row order exactly (DecodeRunColumns
   // checked), and rows are in document order: the text is the content.

@@ -149,20 +149,7 @@ Status Text::Insert(uint64_t index, std::string_view text, IndexUnit unit) {
     return Status::LimitExceeded("peer counter space exhausted");
   const bool implicit = !in_txn_;
   if (implicit) BeginTransaction();
-  if (counts.code_points <= kMaxVisibleRunLen) {
-    seq_->InsertLocal(at, SelfIndex(), counter, text, counts);
-  } else {
-    // A long paste goes in as runs of at most kMaxVisibleRunLen, each after
-    // the previous one (to peers it is the same as one run).
-    std::string_view rest = text;
-    for (uint64_t done = 0; done < counts.code_points;) {
-      const uint64_t n = std::min<uint64_t>(kMaxVisibleRunLen, counts.code_points - done);
-      std::string_view piece = rest.substr(0, utf8::ByteOffsetOfCodePoint(rest, n));
-      rest.remove_prefix(piece.size());
-      seq_->InsertLocal(at + done, SelfIndex(), counter + done, piece, utf8::Count(piece));
-      done += n;
-    }
-  }
+  seq_->InsertLocal(at, SelfIndex(), counter, text, counts);
   version_.set(peer_, counter + counts.code_points);
   if (observer_) delta_.Insert(at, text, counts.code_points);
   if (implicit) CommitTransaction(nullptr);
