@@ -1,7 +1,7 @@
 // tandemd: the standalone Tandem sync server.
 //
 //   tandemd --listen HOST:PORT --db PATH [--static DIR] [--auth-secret FILE]
-//           [--revoked FILE] [--log-level error|warn|notice|info]
+//           [--revoked FILE] [--log-level error|warn|notice|info] [--deflate]
 //
 // Prints exactly "listening on HOST:PORT" (the real port when 0 was given)
 // on stdout once it accepts connections. SIGTERM/SIGINT stop it gracefully
@@ -32,7 +32,7 @@ int Usage(const char* why) {
   std::fprintf(stderr,
                "tandemd: %s\n"
                "usage: tandemd --listen HOST:PORT --db PATH [--static DIR] [--auth-secret FILE]\n"
-               "               [--revoked FILE] [--log-level error|warn|notice|info]\n",
+               "               [--revoked FILE] [--log-level error|warn|notice|info] [--deflate]\n",
                why);
   return 2;
 }
@@ -61,6 +61,7 @@ std::set<std::string> ReadLines(const std::string& path) {
 
 int main(int argc, char** argv) {
   std::string listen, db, static_dir, secret_file, revoked_file, log_level = "warn";
+  bool deflate = false;  // permessage-deflate for clients that ask (LwsServerOptions)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string* out) {
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
     if (a == "--listen") ok = value(&listen);
     else if (a == "--db") ok = value(&db);
     else if (a == "--static") ok = value(&static_dir);
+    else if (a == "--deflate") deflate = true;
     else if (a == "--auth-secret") ok = value(&secret_file);
     else if (a == "--revoked") ok = value(&revoked_file);
     else if (a == "--log-level") ok = value(&log_level);
@@ -114,6 +116,7 @@ int main(int argc, char** argv) {
   options.host = host;
   options.port = static_cast<int>(port);
   options.static_dir = static_dir;
+  options.permessage_deflate = deflate;
   std::unique_ptr<net::TokenAuth> auth;
   if (!secret_file.empty()) {
     std::string secret;

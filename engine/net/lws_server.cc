@@ -350,7 +350,7 @@ Status LwsServer::Start(LwsServerOptions options, store::LogStore* store,
   info.port = I->options.port;
   info.protocols = kProtocols;
   info.mounts = first;
-  info.extensions = kExtensions;
+  info.extensions = I->options.permessage_deflate ? kExtensions : nullptr;
   info.retry_and_idle_policy = &I->keepalive;
   info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
   // Without this an IPv4 address binds every interface (notes §4.2).

@@ -42,6 +42,11 @@ struct LwsServerOptions {
   // Smaller means less kernel memory per peer and earlier backpressure
   // (a slow consumer is noticed after fewer bytes).
   int socket_send_buffer = 0;
+  // Offer permessage-deflate to clients that ask for it. Off by default:
+  // updates are small binary frames that barely compress, and the
+  // extension's per-message zlib work cost a room of 100 peers 5x in p99
+  // fan-out latency (docs/performance.md, "Sync server").
+  bool permessage_deflate = false;
 };
 
 class LwsServer {
