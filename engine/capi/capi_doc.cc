@@ -127,6 +127,8 @@ void tandem_doc_free(tandem_doc* doc) {
   if (!doc) return;
   try {
     // Registrations end first (the core still holds references to them).
+    if (doc->binding) doc->binding->OnDocFreed();  // the client forgets it
+    doc->binding = nullptr;
     for (auto& [id, reg] : doc->observers) reg->End();
     if (doc->listener) doc->listener->End();
     doc->doc.reset();

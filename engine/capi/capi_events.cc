@@ -7,6 +7,28 @@
 #include "capi/capi_internal.h"
 
 using namespace tandem;
+namespace tandem::capi {
+
+void RefreshUpdateListener(tandem_doc* d) {
+  if (!d->listener && !d->binding) {
+    d->doc->SetUpdateListener(nullptr);
+    return;
+  }
+  d->doc->SetUpdateListener([d](std::string_view update) {
+    tandem_doc* self = d;  // the lambda may be replaced from inside the host's listener
+    if (self->binding) self->binding->OnLocalUpdate(update);
+    std::shared_ptr<Registration> reg = self->listener;
+    tandem_update_cb cb = self->listener_cb;
+    if (reg && cb) {
+      reg->Invoke([&] {
+        cb(reg->user_data, reinterpret_cast<const uint8_t*>(update.data()), update.size());
+      });
+    }
+  });
+}
+
+}  // namespace tandem::capi
+
 using namespace tandem::capi;
 
 namespace {
@@ -199,18 +221,16 @@ tandem_status tandem_doc_set_update_listener(tandem_doc* doc, tandem_update_cb c
   return Guard(err, [&] {
     if (tandem_status st = CheckDoc(doc, err)) return st;
     std::shared_ptr<Registration> reg;
-    std::function<void(std::string_view)> fn;
-    if (cb) {
-      reg = std::make_shared<Registration>(nullptr, nullptr);
-      fn = [reg, cb](std::string_view update) {
-        reg->Invoke([&] {
-          cb(reg->user_data, reinterpret_cast<const uint8_t*>(update.data()), update.size());
-        });
-      };
-    }
-    doc->doc->SetUpdateListener(std::move(fn));  // may throw only before it changes anything
+    if (cb) reg = std::make_shared<Registration>(nullptr, nullptr);
     std::shared_ptr<Registration> old = std::move(doc->listener);
     doc->listener = reg;
+    doc->listener_cb = cb;
+    try {
+      RefreshUpdateListener(doc);
+    } catch (...) {
+      doc->listener = std::move(old);
+      throw;
+    }
     if (reg) {
       reg->user_data = user_data;
       reg->user_data_free = user_data_free;

@@ -54,13 +54,25 @@ struct Registration {
   }
 };
 
+// A document bound to a client subscription (capi_client.cc). The binding
+// is told about every committed local update and about the document's end;
+// both happen on the document's (host) thread.
+class DocBinding {
+ public:
+  virtual ~DocBinding() = default;
+  virtual void OnLocalUpdate(std::string_view update) = 0;
+  virtual void OnDocFreed() = 0;
+};
+
 }  // namespace tandem::capi
 
 struct tandem_doc {
   std::unique_ptr<tandem::Doc> doc;
   uint64_t id = 0;  // process-unique, never 0
   std::map<uint64_t, std::shared_ptr<tandem::capi::Registration>> observers;
-  std::shared_ptr<tandem::capi::Registration> listener;
+  std::shared_ptr<tandem::capi::Registration> listener;  // the host's update listener
+  tandem_update_cb listener_cb = nullptr;
+  tandem::capi::DocBinding* binding = nullptr;  // set while bound to a client
 };
 
 struct tandem_store {
@@ -105,6 +117,9 @@ tandem_status ReadDocOptions(const tandem_doc_options* opts, DocLimits* out, tan
 tandem_status CheckStructSize(uint32_t struct_size, size_t size, const char* what,
                               tandem_error* err) noexcept;
 uint64_t PickPeer(uint64_t requested);
+// Installs the core update listener that feeds the doc's binding and the
+// host's listener (or removes it when neither is set).
+void RefreshUpdateListener(tandem_doc* d);
 // Wraps a core Doc in a new handle (throws bad_alloc).
 tandem_doc* NewDocHandle(std::unique_ptr<Doc> doc);
 

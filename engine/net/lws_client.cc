@@ -227,11 +227,18 @@ struct LwsClient::Impl {
     if (options.offline_store != nullptr) PersistRemote(doc);
     std::string update;
     Status st = EditDocument(*d, edit, &update);
+    RecordLocal(doc, *d, std::move(update));
+    return st;
+  }
+
+  // A local update already applied to the replica `d` of `doc`: stored in
+  // the offline outbox (if any) before it is recorded for sending.
+  void RecordLocal(const std::string& doc, Document& d, std::string update) {
     if (!update.empty()) {
       if (options.offline_store != nullptr) {
         // Stored (in the outbox) before it is sent; the store's seq is the
         // client seq, so AckUpTo(seq) clears exactly what the server has.
-        persisted[doc] = d->version();
+        persisted[doc] = d.version();
         std::weak_ptr<LwsInbox> weak = inbox;
         Impl* self = this;
         store::StoreStatus ss = options.offline_store->Append(
@@ -252,7 +259,32 @@ struct LwsClient::Impl {
       }
       Kick();
     }
-    return st;
+  }
+
+  // Update bytes made on another replica of `doc` (e.g. a host's own copy):
+  // applied to the session's replica, then stored and sent like a local edit.
+  void SubmitLocal(const std::string& doc, const std::string& update) {
+    Document* d = session->Find(doc);
+    if (d == nullptr) return;  // unsubscribed meanwhile: nothing to send
+    if (options.offline_store != nullptr) PersistRemote(doc);
+    bool changed = false;
+    Status st = ApplyDocumentUpdate(*d, update, &changed);
+    if (!st.ok()) {
+      ClientEvent e(ClientEvent::Type::kError, doc);
+      e.message = "local update refused: " + st.ToString();
+      if (options.on_event) options.on_event(e);
+      return;
+    }
+    if (!changed) return;
+    RecordLocal(doc, *d, update);
+    if (session->synced(doc) && session->permission(doc) != Permission::kWrite) {
+      // The session keeps edits of a read-only document and never sends
+      // them; say so, since the host cannot tell otherwise.
+      ClientEvent e(ClientEvent::Type::kError, doc);
+      e.code = static_cast<uint32_t>(ErrorCode::kForbidden);
+      e.message = "read-only: the edit stays local and is not sent";
+      if (options.on_event) options.on_event(e);
+    }
   }
 
   int OnCallback(lws* w, lws_callback_reasons reason, void* in, size_t len) {
@@ -450,6 +482,16 @@ bool LwsClient::WaitUntil(const std::function<bool(ClientSession&)>& pred, int t
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+}
+
+bool LwsClient::SubmitLocalUpdate(const std::string& doc, std::string update) {
+  Impl* I = impl_.get();
+  auto shared = std::make_shared<std::string>(std::move(update));
+  return I->inbox->Post([I, doc, shared] {
+    I->SubmitLocal(doc, *shared);
+    I->DispatchEvents();
+    I->Kick();
+  });
 }
 
 void LwsClient::SetAwareness(const std::string& doc, std::string state) {

@@ -65,6 +65,14 @@ class LwsClient {
   // Runs `edit` on the document as one transaction and sends the update.
   // Blocks until the edit is made (not until it is acked).
   Status Edit(const std::string& doc, const std::function<Status(Document&)>& edit);
+  // Queues update bytes made on another replica of `doc` (a host's own
+  // copy): on the service thread they are applied to the session's replica,
+  // stored in the offline outbox (if any) and sent like an Edit. Returns at
+  // once (false if stopped); never blocks, so it may be called from
+  // on_event/on_status. A refused update becomes a kError event, and so
+  // does an edit of a document the server made read-only (kForbidden: the
+  // session keeps it and does not send it).
+  bool SubmitLocalUpdate(const std::string& doc, std::string update);
   // Runs `fn` on the service thread and waits. False if stopped.
   bool Call(const std::function<void(ClientSession&)>& fn);
   // Polls `pred` on the service thread until true or `timeout_ms` passes.

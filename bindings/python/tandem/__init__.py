@@ -7,8 +7,8 @@
         doc.root.text("body").insert(0, "hello")
 
 Modules: doc (Doc, Map, List, Text, Counter, events), store (Store),
-errors (TandemError and one subclass per status code). The network layer's
-Client and Server will join as tandem.net, re-exported here.
+errors (TandemError and one subclass per status code), net (Server,
+Client, Event: the sync server and clients).
 """
 
 from . import _ffi
@@ -18,6 +18,7 @@ from .errors import (AgainError, AuthError, BusyError, ClosedError, InternalErro
                      InvalidArgumentError, LimitError, NoMemoryError, NotFoundError,
                      ProtocolError, RangeError, StorageError, TandemError, TandemIOError,
                      UserError, VersionError, WrongTypeError)
+from .net import Client, Event, Server, set_network_log_level
 from .store import DocInfo, NamedVersion, Store
 
 __version__ = _ffi.lib.tandem_version_string().decode()
@@ -29,5 +30,6 @@ __all__ = [
     "AgainError", "AuthError", "BusyError", "ClosedError", "InternalError",
     "InvalidArgumentError", "LimitError", "NoMemoryError", "NotFoundError", "ProtocolError",
     "RangeError", "StorageError", "TandemError", "TandemIOError", "UserError", "VersionError",
-    "WrongTypeError", "DocInfo", "NamedVersion", "Store",
+    "WrongTypeError", "DocInfo", "NamedVersion", "Store", "Client", "Event", "Server",
+    "set_network_log_level",
 ]

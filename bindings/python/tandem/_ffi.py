@@ -104,12 +104,54 @@ class NamedVersions(Structure):
     _fields_ = [("items", POINTER(NamedVersion)), ("count", c_size_t)]
 
 
+class Event(Structure):
+    _fields_ = [("struct_size", c_uint32), ("type", c_int32), ("status", c_int32),
+                ("permission", c_int32), ("code", c_uint32), ("reserved", c_uint32),
+                ("seq", c_uint64), ("doc", Buf), ("message", Buf)]
+
+
+class AwarenessEntry(Structure):
+    _fields_ = [("peer_id", c_uint64), ("state", Buf)]
+
+
+class Awareness(Structure):
+    _fields_ = [("items", POINTER(AwarenessEntry)), ("count", c_size_t)]
+
+
 CHANGE_CB = CFUNCTYPE(None, c_void_p, POINTER(ChangeEvent))
 UPDATE_CB = CFUNCTYPE(None, c_void_p, POINTER(c_uint8), c_size_t)
 FREE_CB = CFUNCTYPE(None, c_void_p)
+AUTH_CB = CFUNCTYPE(c_int32, c_void_p, POINTER(ctypes.c_char), c_size_t, POINTER(ctypes.c_char),
+                    c_size_t)
+WAKE_CB = CFUNCTYPE(None, c_void_p)
+EVENT_CB = CFUNCTYPE(c_int32, c_void_p, POINTER(Event))
+
+
+class ServerOptions(Structure):
+    _fields_ = [("struct_size", c_uint32), ("port", c_int32), ("host", c_char_p),
+                ("db_path", c_char_p), ("static_dir", c_char_p), ("sync", c_int32),
+                ("reserved", c_uint32), ("auth", AUTH_CB), ("auth_user_data", c_void_p),
+                ("auth_user_data_free", FREE_CB), ("max_frame_bytes", c_uint64),
+                ("max_update_bytes", c_uint64), ("max_docs_per_connection", c_uint32),
+                ("max_connections", c_uint32), ("max_updates_per_second", c_double),
+                ("update_burst", c_double), ("max_outbound_bytes", c_uint64),
+                ("max_awareness_bytes", c_uint64), ("idle_unload_ms", c_uint64),
+                ("awareness_timeout_ms", c_uint64)]
+
+
+class ClientOptions(Structure):
+    _fields_ = [("struct_size", c_uint32), ("connect", c_int32), ("url", c_char_p),
+                ("token", c_char_p), ("peer_id", c_uint64), ("offline_db_path", c_char_p),
+                ("backoff_ms", POINTER(c_uint32)), ("backoff_count", c_size_t),
+                ("jitter_percent", c_int32), ("reserved", c_uint32),
+                ("max_incoming_bytes", c_uint64), ("wake", WAKE_CB),
+                ("wake_user_data", c_void_p), ("wake_user_data_free", FREE_CB)]
+
 
 doc_p = c_void_p
 store_p = c_void_p
+server_p = c_void_p
+client_p = c_void_p
 err_p = POINTER(Error)
 cont_p = POINTER(Container)
 bytes_p = POINTER(c_uint8)
@@ -197,6 +239,34 @@ _SIGNATURES = {
     "tandem_store_load_version": (status, [POINTER(doc_p), store_p, c_char_p, c_int64, c_uint64,
                                            POINTER(DocOptions), err_p]),
     "tandem_store_delete_version": (status, [store_p, c_char_p, c_int64, err_p]),
+    "tandem_set_network_log_level": (status, [c_int32, err_p]),
+    "tandem_server_options_init": (None, [POINTER(ServerOptions)]),
+    "tandem_server_new": (status, [POINTER(server_p), POINTER(ServerOptions), err_p]),
+    "tandem_server_start": (status, [server_p, err_p]),
+    "tandem_server_stop": (status, [server_p, err_p]),
+    "tandem_server_free": (None, [server_p]),
+    "tandem_server_listen_port": (status, [server_p, POINTER(ctypes.c_uint16), err_p]),
+    "tandem_server_revoke_token": (status, [server_p, c_char_p, err_p]),
+    "tandem_server_reauthorize": (status, [server_p, err_p]),
+    "tandem_client_options_init": (None, [POINTER(ClientOptions)]),
+    "tandem_client_new": (status, [POINTER(client_p), POINTER(ClientOptions), err_p]),
+    "tandem_client_free": (None, [client_p]),
+    "tandem_client_connect": (status, [client_p, err_p]),
+    "tandem_client_disconnect": (status, [client_p, err_p]),
+    "tandem_client_close": (status, [client_p, err_p]),
+    "tandem_client_status": (status, [client_p, POINTER(c_int32), err_p]),
+    "tandem_client_peer_id": (status, [client_p, POINTER(c_uint64), err_p]),
+    "tandem_client_subscribe": (status, [client_p, c_char_p, doc_p, err_p]),
+    "tandem_client_unsubscribe": (status, [client_p, c_char_p, err_p]),
+    "tandem_client_set_awareness": (status, [client_p, c_char_p, bytes_p, c_size_t, err_p]),
+    "tandem_awareness_free": (None, [POINTER(Awareness)]),
+    "tandem_client_get_awareness": (status, [client_p, c_char_p, POINTER(Awareness), err_p]),
+    "tandem_event_init": (None, [POINTER(Event)]),
+    "tandem_event_clear": (None, [POINTER(Event)]),
+    "tandem_client_poll_event": (status, [client_p, POINTER(Event), err_p]),
+    "tandem_client_dispatch": (status, [client_p, EVENT_CB, c_void_p, c_size_t,
+                                        POINTER(c_size_t), err_p]),
+    "tandem_client_event_fd": (status, [client_p, POINTER(ctypes.c_int), err_p]),
 }
 
 

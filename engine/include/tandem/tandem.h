@@ -5,10 +5,11 @@
  *
  *  - Names: functions tandem_<object>_<verb>, types tandem_<name>, macros and
  *    constants TANDEM_*. Only tandem_* symbols are exported.
- *  - Handles (tandem_doc, tandem_store) are opaque, made by a constructor that
- *    takes `out` first (*out is NULL on failure) and released by _free, which
- *    accepts NULL and never fails. Other calls take the object first, then
- *    inputs, then outputs, then `err`.
+ *  - Handles (tandem_doc, tandem_store, tandem_server, tandem_client) are
+ *    opaque, made by a constructor that takes `out` first (*out is NULL on
+ *    failure) and released by _free, which accepts NULL and never fails.
+ *    Other calls take the object first, then inputs, then outputs, then
+ *    `err`.
  *  - Every fallible call returns a tandem_status (TANDEM_OK = 0, errors < 0)
  *    and takes an optional last `tandem_error *err` (may be NULL). On failure
  *    err->code is set and err->message holds a malloc'ed UTF-8 message (any
@@ -32,8 +33,10 @@
  * Threading: a tandem_doc is not thread-safe — call it from one thread at a
  * time (different documents may be used on different threads at once). Its
  * callbacks run synchronously on the thread whose call made the change. A
- * tandem_store is thread-safe except tandem_store_free. Free functions for
- * returned data (tandem_buf_free, ...) may be called from any thread.
+ * tandem_store is thread-safe except tandem_store_free. Servers and clients
+ * run a network thread each; their sections say which calls are
+ * thread-safe and where callbacks run. Free functions for returned data
+ * (tandem_buf_free, ...) may be called from any thread.
  */
 #ifndef TANDEM_TANDEM_H_
 #define TANDEM_TANDEM_H_
@@ -742,15 +745,365 @@ TANDEM_API tandem_status tandem_store_delete_version(tandem_store *store, const 
                                                      int64_t version_id, tandem_error *err);
 
 /* ======================================================================
- * Reserved for the parts of issue 6 that are built elsewhere and will be
+ * Servers: the sync server (docs/protocol.md) embedded in the host. It keeps
+ * its documents in one SQLite store and serves the WebSocket protocol
+ * "tandem" on any path, plus /healthz, /metrics and, optionally, static
+ * files.
+ *
+ * Threads: a running server owns one network thread (the libwebsockets
+ * service loop); its store commits on a thread of its own. Every
+ * tandem_server_* function is thread-safe except tandem_server_free, which
+ * must not race other calls on the server. The auth callback runs on the
+ * network thread; it must be quick and must not call tandem_server_*
+ * functions (those calls fail with TANDEM_E_BUSY there).
+ *
+ * Why there is no host-driven tandem_server_service(server, timeout_ms):
+ * libwebsockets 4.1 ignores lws_service()'s timeout (it sleeps until its own
+ * next event), so a bounded "service for at most N ms" call would need a
+ * timer armed around every call, and driving it from the host's own poll()
+ * needs lws' foreign-loop integration (every socket the server opens added
+ * to and removed from the host's loop). The server also needs no host-thread
+ * state: it touches no document the host owns, so its own thread costs the
+ * host nothing but a thread. Host-driven event handling is offered where it
+ * matters — for clients, whose remote changes land in the host's documents
+ * (tandem_client_poll_event + tandem_client_event_fd).
+ *
+ * Process-wide side effects of libwebsockets (servers and clients): SIGPIPE
+ * is ignored; lws logs errors, warnings and notices to stderr unless
+ * tandem_set_network_log_level says otherwise.
+ * ====================================================================== */
+
+#define TANDEM_LOG_NONE 0
+#define TANDEM_LOG_ERROR 1  /* errors only */
+#define TANDEM_LOG_WARN 2   /* errors and warnings */
+#define TANDEM_LOG_NOTICE 3 /* and notices (the libwebsockets default) */
+
+/* Sets what the network layer (libwebsockets) logs to stderr, for the whole
+ * process (libwebsockets keeps one global level). Errors: INVALID_ARG
+ * (unknown level). Any thread; best before servers/clients are created. */
+TANDEM_API tandem_status tandem_set_network_log_level(int32_t level, tandem_error *err);
+
+typedef struct tandem_server tandem_server;
+
+/* What a token may do with a document. */
+#define TANDEM_PERMISSION_NONE 0  /* refused */
+#define TANDEM_PERMISSION_READ 1  /* receive updates, no writes */
+#define TANDEM_PERMISSION_WRITE 2 /* read and write */
+
+/* Decides what `token` may do with document `doc`. Called once per
+ * connection with doc_len == 0 (may this token connect at all? anything but
+ * NONE accepts) and once per subscription; again for every live connection
+ * and subscription on tandem_server_reauthorize/_revoke_token. `token` and
+ * `doc` are borrowed for the call (not NUL-terminated: use the lengths; a
+ * token may be empty). Returns TANDEM_PERMISSION_*; any other value is NONE.
+ * Runs on the server's network thread. */
+typedef int32_t (*tandem_auth_cb)(void *user_data, const char *token, size_t token_len,
+                                  const char *doc, size_t doc_len);
+
+typedef struct tandem_server_options {
+  uint32_t struct_size;      /* set by _init */
+  int32_t port;              /* TCP port; 0 (default): the kernel picks one (tandem_server_listen_port) */
+  const char *host;          /* address to bind; NULL/default "127.0.0.1" (loopback only); "" = every interface */
+  const char *db_path;       /* required: UTF-8 path of the SQLite store (created if missing) */
+  const char *static_dir;    /* optional: files served at "/" (NULL: none) */
+  int32_t sync;              /* TANDEM_SYNC_* of the store (default FULL) */
+  uint32_t reserved;         /* 0 */
+  tandem_auth_cb auth;       /* NULL (default): everyone may write everything */
+  void *auth_user_data;
+  /* Called once with auth_user_data by tandem_server_free (not if
+   * tandem_server_new fails: the caller still owns it then). */
+  void (*auth_user_data_free)(void *user_data);
+  /* Limits (0 = the default, which _init also writes): docs/protocol.md "Limits". */
+  uint64_t max_frame_bytes;          /* one WebSocket message (4 MiB) */
+  uint64_t max_update_bytes;         /* one update with all its parts (32 MiB) */
+  uint32_t max_docs_per_connection;  /* 256 */
+  uint32_t max_connections;          /* 10000 */
+  double max_updates_per_second;     /* per connection, sustained (500) */
+  double update_burst;               /* per connection, bucket size (1000) */
+  uint64_t max_outbound_bytes;       /* queued for one peer; more = slow consumer (16 MiB) */
+  uint64_t max_awareness_bytes;      /* one awareness state (16 KiB) */
+  uint64_t idle_unload_ms;           /* unload a document nobody uses after this (30000) */
+  uint64_t awareness_timeout_ms;     /* drop an awareness state not renewed (30000) */
+} tandem_server_options;
+
+/* Sets struct_size and the defaults. NULL-safe. Any thread. */
+TANDEM_API void tandem_server_options_init(tandem_server_options *opts);
+
+/* Creates a server and opens its store; it does not listen yet
+ * (tandem_server_start). The options are copied; `opts` is required
+ * (db_path). Ownership: *out is the caller's (tandem_server_free). Errors:
+ * INVALID_ARG (no db_path, bad option), VERSION (opts from a newer header, or
+ * the store file), BUSY (the store is open elsewhere), IO, STORAGE. Any
+ * thread. */
+TANDEM_API tandem_status tandem_server_new(tandem_server **out, const tandem_server_options *opts,
+                                           tandem_error *err);
+/* Binds host:port and starts the network thread. Errors: IO (the address
+ * cannot be bound; the message says why), BUSY (already running). A stopped
+ * server may be started again (a port of 0 picks a new one). */
+TANDEM_API tandem_status tandem_server_start(tandem_server *server, tandem_error *err);
+/* Graceful stop: refuses new connections, closes every connection (1001)
+ * after its queued frames, waits until every store write is durable (at
+ * most 5 s), then ends the network thread. A no-op when not running. */
+TANDEM_API tandem_status tandem_server_stop(tandem_server *server, tandem_error *err);
+/* Stops (as tandem_server_stop), closes the store and calls
+ * auth_user_data_free. NULL-safe. Not concurrently with other calls on the
+ * server, nor from its auth callback. No callback runs after it returns. */
+TANDEM_API void tandem_server_free(tandem_server *server);
+/* The bound port (the real one when 0 was asked for). Errors: CLOSED (not
+ * running). */
+TANDEM_API tandem_status tandem_server_listen_port(const tandem_server *server, uint16_t *out,
+                                                   tandem_error *err);
+/* Runtime revoke: from now on `token` (NUL-terminated) is refused before the
+ * auth callback is asked; if the server is running, its connections are
+ * closed (close code 4003) before this returns. The list lives as long as
+ * the server. Errors: INVALID_ARG (NULL). */
+TANDEM_API tandem_status tandem_server_revoke_token(tandem_server *server, const char *token,
+                                                    tandem_error *err);
+/* Asks the auth callback again for every live connection and subscription
+ * and applies the answers before returning: NONE for the connection closes
+ * it (4003), NONE for a document unsubscribes it, a changed permission is
+ * announced to the peer (TANDEM_EVENT_PERMISSION on its client). Use it
+ * after the host's policy changed (a user removed, a document made read
+ * only). A no-op when not running. */
+TANDEM_API tandem_status tandem_server_reauthorize(tandem_server *server, tandem_error *err);
+
+/* ======================================================================
+ * Clients: a connection to a sync server that keeps documents of the host in
+ * sync, with reconnects (exponential backoff and jitter), offline
+ * persistence, awareness and events.
+ *
+ * Documents: tandem_client_subscribe binds a tandem_doc the HOST owns to a
+ * server document. The client keeps its own replica on its network thread;
+ * the host's doc is touched only on the host thread:
+ *  - local edits made through the tandem_doc API are captured when their
+ *    transaction commits (on the host thread) and queued to the network
+ *    thread, which stores them (offline outbox) and sends them — edits never
+ *    block on the network;
+ *  - remote updates are NOT applied to the host's doc by the network thread:
+ *    they wait until the host takes the event that announces them
+ *    (TANDEM_EVENT_SYNCED / TANDEM_EVENT_REMOTE_CHANGE) with
+ *    tandem_client_poll_event or tandem_client_dispatch, which apply them to
+ *    the doc (its observers run) on the calling thread before returning it.
+ * So the document stays single-threaded and needs no lock; the price is that
+ * the host must take events to see remote changes.
+ *
+ * Threads: the HOST THREAD is the thread that uses the bound documents.
+ * tandem_client_subscribe, _unsubscribe, _poll_event, _dispatch, _close and
+ * _free must be called there (one thread at a time, like the documents).
+ * Thread-safe, callable from any thread at any time (except concurrently
+ * with tandem_client_free): tandem_client_connect, _disconnect, _status,
+ * _peer_id, _event_fd, _set_awareness, _get_awareness. The only callback
+ * that runs on the client's network thread is the wake callback; there, and
+ * from a server's auth callback, blocking tandem_client_* calls fail with
+ * TANDEM_E_BUSY.
+ *
+ * Events wait in a queue until taken, either one at a time with
+ * tandem_client_poll_event, or through a callback with
+ * tandem_client_dispatch. To know when to take them without busy-polling,
+ * put tandem_client_event_fd in the host's poll()/epoll/GSource/QSocketNotifier
+ * (readable while events are pending), or set a wake callback (called on the
+ * network thread when the queue stops being empty: post to the GUI loop from
+ * it, never take events there).
+ *
+ * After tandem_client_close every call but tandem_client_free fails with
+ * TANDEM_E_CLOSED.
+ * ====================================================================== */
+
+typedef struct tandem_client tandem_client;
+
+/* Connection status. */
+#define TANDEM_CLIENT_OFFLINE 0    /* not connected (never, or lost: a reconnect may be scheduled) */
+#define TANDEM_CLIENT_CONNECTING 1 /* a connection attempt is in progress */
+#define TANDEM_CLIENT_ONLINE 2     /* connected; subscriptions syncing */
+#define TANDEM_CLIENT_SYNCED 3     /* connected and every subscription synced */
+
+/* Called on the client's network thread when the event queue stops being
+ * empty. Must be quick and must not call tandem_client_* functions (except
+ * the thread-safe ones); typically it posts a message to the host loop. */
+typedef void (*tandem_wake_cb)(void *user_data);
+
+typedef struct tandem_client_options {
+  uint32_t struct_size;         /* set by _init */
+  int32_t connect;              /* 1 (default): connect at once; 0: offline until tandem_client_connect */
+  const char *url;              /* required: ws://host:port/path */
+  const char *token;            /* sent to the server's auth callback (NULL: "") */
+  uint64_t peer_id;             /* the client's id (TANDEM_PEER_RANDOM, default: a fresh random one) */
+  const char *offline_db_path;  /* optional: a store keeping the replicas and the un-acked edits,
+                                   resent by the next client that opens it (NULL: none) */
+  const uint32_t *backoff_ms;   /* reconnect delays, one per failed attempt, the last repeated;
+                                   copied. NULL (default): 200, 400, 800, 1600, 3200, 5000 */
+  size_t backoff_count;
+  int32_t jitter_percent;       /* each delay is scaled by 1 +- jitter (default 30; 0..100) */
+  uint32_t reserved;            /* 0 */
+  uint64_t max_incoming_bytes;  /* largest message accepted from the server (default 64 MiB) */
+  tandem_wake_cb wake;          /* optional wake callback (network thread) */
+  void *wake_user_data;
+  /* Called once with wake_user_data by tandem_client_free (not if
+   * tandem_client_new fails). */
+  void (*wake_user_data_free)(void *user_data);
+} tandem_client_options;
+
+TANDEM_API void tandem_client_options_init(tandem_client_options *opts);
+
+/* Creates a client and starts its network thread (connecting at once unless
+ * opts->connect is 0). Options are copied. Ownership: *out is the caller's
+ * (tandem_client_free). Errors: INVALID_ARG (no url, not ws://host:port/path,
+ * jitter out of range), VERSION, BUSY/IO/STORAGE (offline store). Any thread;
+ * the thread that calls the host-thread functions later need not be this
+ * one. */
+TANDEM_API tandem_status tandem_client_new(tandem_client **out, const tandem_client_options *opts,
+                                           tandem_error *err);
+/* Closes (as tandem_client_close, if not closed yet), joins the network
+ * thread, closes the event fd and calls wake_user_data_free. NULL-safe.
+ * Host thread; not concurrently with any other call on the client. No
+ * callback runs after it returns. Pending events are dropped. */
+TANDEM_API void tandem_client_free(tandem_client *client);
+/* Connects (and keeps reconnecting with backoff) — undoes _disconnect.
+ * Thread-safe. Errors: CLOSED. */
+TANDEM_API tandem_status tandem_client_connect(tandem_client *client, tandem_error *err);
+/* Closes the connection and stays offline (edits keep being queued and are
+ * sent after the next connect). Thread-safe. Errors: CLOSED. */
+TANDEM_API tandem_status tandem_client_disconnect(tandem_client *client, tandem_error *err);
+/* Ends the client: closes the connection, stops the network thread, unbinds
+ * every document (they stay the host's, unchanged), drops pending events.
+ * Un-acked edits stay in the offline store if there is one. Host thread.
+ * Errors: CLOSED (already closed). */
+TANDEM_API tandem_status tandem_client_close(tandem_client *client, tandem_error *err);
+/* The connection status (TANDEM_CLIENT_*) now. Thread-safe. Errors: CLOSED. */
+TANDEM_API tandem_status tandem_client_status(const tandem_client *client, int32_t *out,
+                                              tandem_error *err);
+/* The client's peer id (as awareness lists it). Thread-safe. Errors: CLOSED. */
+TANDEM_API tandem_status tandem_client_peer_id(const tandem_client *client, uint64_t *out,
+                                               tandem_error *err);
+
+/* Subscribes to server document `name` (NUL-terminated UTF-8, non-empty) and
+ * binds `doc` to it. Whatever `doc` already holds is merged into the shared
+ * document (sent as a local edit); the server's state (and, with an offline
+ * store, the stored replica) arrives with TANDEM_EVENT_SYNCED. From now on
+ * the doc's committed local transactions are sent, and remote changes are
+ * applied to it when the host takes their events. `doc` stays the host's:
+ * it must outlive the subscription or be freed first (tandem_doc_free
+ * unbinds it; the subscription stays until _unsubscribe). A doc may be bound
+ * to one subscription at a time; its own update listener keeps working.
+ * When the server grants only READ, local edits stay in the doc and are not
+ * sent; each is reported by a TANDEM_EVENT_ERROR with code
+ * TANDEM_NET_ERROR_FORBIDDEN.
+ * Host thread (the doc's thread). Blocks briefly (loading the offline
+ * replica). Errors: INVALID_ARG (NULL, bad name, `name` already subscribed
+ * on this client, doc already bound), CLOSED, STORAGE (a corrupt offline
+ * replica), BUSY (from a Tandem callback). */
+TANDEM_API tandem_status tandem_client_subscribe(tandem_client *client, const char *name,
+                                                 tandem_doc *doc, tandem_error *err);
+/* Unsubscribes `name` and unbinds its doc (if any). Edits the server has not
+ * acked yet are dropped (the offline store keeps them). Host thread.
+ * Errors: NOT_FOUND (not subscribed), CLOSED, BUSY. */
+TANDEM_API tandem_status tandem_client_unsubscribe(tandem_client *client, const char *name,
+                                                   tandem_error *err);
+
+/* ---- Awareness: ephemeral per-peer state of a document (cursor, name,
+ * selection...), relayed by the server and never stored. */
+
+/* Sets this client's awareness state for subscribed document `name` to the
+ * bytes `state` (copied; the server limits their size); len 0 clears it.
+ * Sent now if online, else after the next connect. Thread-safe (not from
+ * the wake callback). Errors: NOT_FOUND (not subscribed), INVALID_ARG,
+ * CLOSED, BUSY. */
+TANDEM_API tandem_status tandem_client_set_awareness(tandem_client *client, const char *name,
+                                                     const uint8_t *state, size_t len,
+                                                     tandem_error *err);
+
+typedef struct tandem_awareness_entry {
+  uint64_t peer_id; /* the remote client's peer id */
+  tandem_buf state; /* its state bytes (NUL-terminated, owned by the list) */
+} tandem_awareness_entry;
+
+typedef struct tandem_awareness {
+  tandem_awareness_entry *items; /* sorted by peer_id */
+  size_t count;
+} tandem_awareness;
+
+/* Frees every entry and the array, sets *list to {NULL, 0}. NULL-safe. Any
+ * thread. */
+TANDEM_API void tandem_awareness_free(tandem_awareness *list);
+/* The other peers' awareness states of `name` now (not this client's own).
+ * Free with tandem_awareness_free. Thread-safe (not from the wake callback).
+ * Errors: NOT_FOUND (not subscribed), CLOSED, BUSY. */
+TANDEM_API tandem_status tandem_client_get_awareness(tandem_client *client, const char *name,
+                                                     tandem_awareness *out, tandem_error *err);
+
+/* ---- Events */
+
+#define TANDEM_EVENT_STATUS 1        /* status: the connection status changed */
+#define TANDEM_EVENT_SYNCED 2        /* doc: initial sync done (after each (re)connect); the
+                                        bound doc now holds the server's state */
+#define TANDEM_EVENT_REMOTE_CHANGE 3 /* doc: other peers' updates were applied to the bound doc */
+#define TANDEM_EVENT_ACKED 4         /* doc, seq: the server has stored our edits up to seq */
+#define TANDEM_EVENT_AWARENESS 5     /* doc: remote awareness states changed */
+#define TANDEM_EVENT_PERMISSION 6    /* doc, permission: the server changed our permission */
+#define TANDEM_EVENT_ERROR 7         /* code, message, doc (maybe empty), seq (of a refused update) */
+#define TANDEM_EVENT_EPOCH_CHANGED 8 /* doc: the server's stored document is not the one seen
+                                        before (restored or recreated) */
+
+/* Error codes of TANDEM_EVENT_ERROR: the protocol's Error.code
+ * (docs/protocol.md), or 0 for an error of this client. */
+#define TANDEM_NET_ERROR_FORBIDDEN 4 /* no permission for the doc, or a write while read only */
+#define TANDEM_NET_ERROR_PERMISSION_CHANGED 9
+
+typedef struct tandem_event {
+  uint32_t struct_size; /* set by tandem_event_init */
+  int32_t type;         /* TANDEM_EVENT_* */
+  int32_t status;       /* STATUS: TANDEM_CLIENT_* */
+  int32_t permission;   /* PERMISSION: TANDEM_PERMISSION_* */
+  uint32_t code;        /* ERROR: see above */
+  uint32_t reserved;
+  uint64_t seq;         /* ACKED, ERROR */
+  tandem_buf doc;       /* the document's name (NUL-terminated; empty for STATUS), owned */
+  tandem_buf message;   /* ERROR: UTF-8 text (NUL-terminated), owned */
+} tandem_event;
+
+/* Zeroes *ev and sets struct_size. NULL-safe. Any thread. */
+TANDEM_API void tandem_event_init(tandem_event *ev);
+/* Frees what the event holds and re-initialises it. NULL-safe. Any thread. */
+TANDEM_API void tandem_event_clear(tandem_event *ev);
+
+/* Takes the oldest pending event into *out (which must have been
+ * initialised with tandem_event_init; what it held is freed first, so one
+ * struct can be reused in a loop — clear it after the last one). For SYNCED
+ * and REMOTE_CHANGE of a bound document the remote updates are applied to
+ * the doc first, on this thread (its observers run inside this call, origin
+ * "remote"). Host thread. Returns TANDEM_E_AGAIN (nothing touched) when no
+ * event is pending. Errors: BUSY (the bound doc has a transaction open:
+ * the event stays queued; commit and poll again), CLOSED, INVALID_ARG. */
+TANDEM_API tandem_status tandem_client_poll_event(tandem_client *client, tandem_event *out,
+                                                  tandem_error *err);
+
+/* Called by tandem_client_dispatch on the calling thread; `event` is
+ * borrowed for the call. Return 0 to go on, non-zero to stop dispatching
+ * (dispatch then returns TANDEM_E_USER). The callback may edit bound docs
+ * and call the thread-safe client functions and _unsubscribe. */
+typedef int32_t (*tandem_event_cb)(void *user_data, const tandem_event *event);
+
+/* Takes up to `max` pending events (0: all pending when it is called) as
+ * tandem_client_poll_event does, calling `cb` with each. *out_count
+ * (optional) is the number delivered. Host thread. Errors: USER (cb asked to
+ * stop), as tandem_client_poll_event otherwise (no event pending is OK with
+ * *out_count == 0). */
+TANDEM_API tandem_status tandem_client_dispatch(tandem_client *client, tandem_event_cb cb,
+                                                void *user_data, size_t max, size_t *out_count,
+                                                tandem_error *err);
+
+/* A file descriptor (Linux eventfd) that is readable exactly while events
+ * are pending: add it to the host's poll()/epoll/GLib/Qt loop and take
+ * events when it fires. Owned by the client (never read, write or close it);
+ * valid until tandem_client_free. Thread-safe. Errors: CLOSED. */
+TANDEM_API tandem_status tandem_client_event_fd(const tandem_client *client, int *out_fd,
+                                                tandem_error *err);
+
+/* ======================================================================
+ * Reserved for the part of issue 6 that is built elsewhere and will be
  * added here (same conventions):
  *   - Undo: tandem_undo_manager_new/_free, _undo, _redo, ... (over
  *     engine/core/undo_manager.h).
- *   - Servers: tandem_server_options(_init), tandem_server_new/_free,
- *     _start/_stop, auth callback, host-driven service.
- *   - Clients: tandem_client_options(_init), tandem_client_new/_free,
- *     _connect, _subscribe, _status, awareness, events by callback or
- *     tandem_client_poll_event + tandem_client_event_fd / wake-up callback.
  * ====================================================================== */
 
 #ifdef __cplusplus
