@@ -4,8 +4,10 @@
 
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "run.h"
 #include "status.h"
 #include "update_ops.h"
 
@@ -40,6 +42,18 @@ void EncodeDeleteColumns(const std::vector<DeleteOp>& deletes, const PeerList& p
 // Reads and validates columns against the message's peer table `peers`
 // (already checked to be strictly ascending). Appends to `out`.
 Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peers, UpdateOps* out);
+// The same with `text` standing for in.text() (a List's implied placeholders,
+// so the caller need not copy the columns to set them).
+Status DecodeRunColumns(const wire::RunColumns& in, std::string_view text,
+                        std::span<const PeerId> peers, UpdateOps* out);
+// Reads a snapshot's rows (document order) straight into tree runs for
+// RunTree::Load, with the same validation as DecodeRunColumns and no
+// intermediate InsertOps. `local[i]` is the tree's peer index of the
+// message's peer i. Rows longer than a tree run holds become several runs
+// (AppendRowRuns). *text is set to the runs' content: a view into `in`.
+// On error *runs holds an unspecified prefix.
+Status DecodeRunColumnsAsRuns(const wire::RunColumns& in, std::span<const PeerIndex> local,
+                              std::vector<Run>* runs, std::string_view* text);
 Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId> peers,
                            UpdateOps* out);
 // Checks that a message's peer table is strictly ascending.

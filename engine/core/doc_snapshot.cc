@@ -202,10 +202,18 @@ class DocSnapshotLoader {
           op, std::string_view(ops.text).substr(op.text_begin, op.text_end - op.text_begin),
           ops.ascii || list, [&](PeerId id) { return local(id); }, &runs);
       if (list && !op.deleted) {
+        // The row's values: row `op` holds values [text_begin, text_end).
+        // A list pushed in one go is one row: take the whole vector.
         std::vector<Value> vals;
-        vals.reserve(op.len);
+        if (op.text_begin == 0 && op.len == sec.values.size()) {
+          vals = std::move(sec.values);
+        } else {
+          auto first = sec.values.begin() + static_cast<ptrdiff_t>(op.text_begin);
+          vals.assign(std::make_move_iterator(first),
+                      std::make_move_iterator(first + static_cast<ptrdiff_t>(op.len)));
+        }
         for (uint64_t k = 0; k < op.len; ++k) {
-          Value v = std::move(sec.values[op.text_begin + k]);
+          const Value& v = vals[k];
           if (v.is_container()) {
             if (n.depth + 1 > d_.limits_.max_depth)
               return Status::Corrupt("snapshot nests containers deeper than max_depth");
@@ -213,7 +221,6 @@ class DocSnapshotLoader {
             if (d_.item_containers_.count(id)) return Status::Corrupt("snapshot repeats an element id");
             d_.NewItemContainer(c, id, v.container_type());
           }
-          vals.push_back(std::move(v));
         }
         n.seq->values.Put(local(op.id.peer), op.id.counter, std::move(vals));
       }
@@ -255,7 +262,11 @@ Status Doc::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr<
   std::string body;
   Status s = UnwrapSnapshot(bytes, format::kDocSnapshotVersion, &body);
   if (!s.ok()) return s;
-  wire::DocSnapshotBody msg;
+  // An arena: a document's body holds thousands of small messages and
+  // repeated fields (a few per container); one arena frees them at once.
+  google::protobuf::Arena arena(SnapshotArenaOptions(body.size()));
+  wire::DocSnapshotBody& msg =
+      *google::protobuf::Arena::CreateMessage<wire::DocSnapshotBody>(&arena);
   if (body.size() > INT32_MAX || !msg.ParseFromArray(body.data(), static_cast<int>(body.size())))
     return Status::Corrupt("snapshot body is not a valid protobuf message");
   DocOps state;

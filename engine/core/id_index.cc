@@ -1,6 +1,7 @@
 #include "id_index.h"
 
 #include <algorithm>
+#include <bit>
 
 namespace tandem {
 
@@ -123,13 +124,64 @@ void IdIndex::Set(PeerIndex peer, uint64_t start, uint64_t len, RunLeaf* leaf) {
                  std::make_move_iterator(cut.end()));
 }
 
+namespace {
+
+// Sorts entries by start, stably. A snapshot lists a peer's runs in document
+// order, which is far from counter order (5,382 ascending stretches in the
+// 12,487 runs of automerge-paper), so a comparison sort costs n log n
+// branchy compares. Starts are integers within a known range: an LSD radix
+// sort on (start - min) takes ceil(bits / 11) linear passes, at most 6 for
+// hostile counters near 2^62, each over a histogram of at most 2^11 slots.
+// *scratch is the buffer the passes alternate with; on return `v` holds the
+// result (the two may have been swapped).
+void SortByStart(std::vector<Entry>& v, std::vector<Entry>* scratch) {
+  const size_t n = v.size();
+  bool sorted = true;
+  uint64_t lo = n ? v[0].start : 0, hi = lo;
+  for (size_t i = 1; i < n; ++i) {
+    sorted &= v[i - 1].start <= v[i].start;
+    lo = std::min(lo, v[i].start);
+    hi = std::max(hi, v[i].start);
+  }
+  if (sorted) return;  // one list's items, pushed in order: the common case for a Doc
+  if (n < 128) {
+    // Too few to pay for a histogram.
+    std::stable_sort(v.begin(), v.end(),
+                     [](const Entry& a, const Entry& b) { return a.start < b.start; });
+    return;
+  }
+  const int bits = std::bit_width(hi - lo);  // >= 1: not all equal, or it was sorted
+  const int passes = (bits + 10) / 11;
+  const int digit = (bits + passes - 1) / passes;
+  const uint64_t mask = (uint64_t{1} << digit) - 1;
+  std::vector<uint32_t> count(size_t{1} << digit);
+  scratch->resize(n);
+  for (int pass = 0; pass < passes; ++pass) {
+    const int shift = pass * digit;
+    std::fill(count.begin(), count.end(), 0);
+    for (const Entry& e : v) ++count[((e.start - lo) >> shift) & mask];
+    uint32_t sum = 0;
+    for (uint32_t& c : count) {
+      const uint32_t k = c;
+      c = sum;
+      sum += k;
+    }
+    Entry* out = scratch->data();
+    for (const Entry& e : v) out[count[((e.start - lo) >> shift) & mask]++] = e;
+    v.swap(*scratch);
+  }
+}
+
+}  // namespace
+
 bool IdIndex::Load(std::vector<std::vector<Entry>> entries) {
   bool disjoint = true;
   peers_.clear();
   peers_.resize(entries.size());
+  std::vector<Entry> scratch;
   for (size_t p = 0; p < entries.size(); ++p) {
     auto& v = entries[p];
-    std::sort(v.begin(), v.end(), [](const Entry& a, const Entry& b) { return a.start < b.start; });
+    SortByStart(v, &scratch);
     size_t out = 0;
     for (size_t i = 0; i < v.size(); ++i) {
       if (out > 0 && v[out - 1].end > v[i].start) disjoint = false;
@@ -139,8 +191,10 @@ bool IdIndex::Load(std::vector<std::vector<Entry>> entries) {
         v[out++] = v[i];
       }
     }
-    for (size_t i = 0; i < out; i += kBucket / 2 + kBucket / 4) {
-      const size_t n = std::min(out - i, kBucket / 2 + kBucket / 4);
+    constexpr size_t kFill = kBucket / 2 + kBucket / 4;
+    peers_[p].reserve((out + kFill - 1) / kFill);
+    for (size_t i = 0; i < out; i += kFill) {
+      const size_t n = std::min(out - i, kFill);
       peers_[p].emplace_back(v.begin() + i, v.begin() + i + n);
     }
   }

@@ -488,7 +488,20 @@ bool RunTree::Load(const std::vector<Run>& runs, std::string_view text) {
   constexpr uint32_t kFill = kLeafCap - kLeafCap / 8;
   std::vector<void*> level;
   std::vector<Metrics> sums;
+  // One index entry per run, sized up front: growing the vectors would copy
+  // them log n times.
   std::vector<std::vector<IdIndex::Entry>> entries;
+  {
+    std::vector<size_t> per_peer;
+    for (const Run& r : runs) {
+      if (r.peer >= per_peer.size()) per_peer.resize(r.peer + 1);
+      ++per_peer[r.peer];
+    }
+    entries.resize(per_peer.size());
+    for (size_t p = 0; p < per_peer.size(); ++p) entries[p].reserve(per_peer[p]);
+  }
+  level.reserve(runs.size() / kFill + 1);
+  sums.reserve(runs.size() / kFill + 1);
   size_t text_pos = 0;
   RunLeaf* prev = nullptr;
   for (size_t i = 0; i == 0 || i < runs.size(); i += kFill) {
@@ -502,7 +515,6 @@ bool RunTree::Load(const std::vector<Run>& runs, std::string_view text) {
       const Run& r = runs[i + j];
       leaf->runs[j] = r;
       bytes += r.bytes;
-      if (r.peer >= entries.size()) entries.resize(r.peer + 1);
       entries[r.peer].push_back(IdIndex::Entry{r.counter, r.end(), leaf});
     }
     leaf->count = n;

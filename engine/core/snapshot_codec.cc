@@ -11,7 +11,6 @@
 #include "pending_ops.h"
 #include "sequence.h"
 #include "snapshot_envelope.h"
-#include "snapshot_runs.h"
 #include "text.h"
 #include "update_codec.h"
 #include "utf8.h"
@@ -81,7 +80,10 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
   Status us = UnwrapSnapshot(bytes, format::kSnapshotVersion, &body_bytes);
   if (!us.ok()) return us;
   const std::string* body = &body_bytes;
-  wire::SnapshotBody msg;
+  // An arena: the parse allocates a few dozen repeated fields and frees
+  // them all at the end; blocks are sized after the body.
+  google::protobuf::Arena arena(SnapshotArenaOptions(body->size()));
+  wire::SnapshotBody& msg = *google::protobuf::Arena::CreateMessage<wire::SnapshotBody>(&arena);
   if (body->size() > INT32_MAX ||
       !msg.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
     return Status::Corrupt("snapshot body is not a valid protobuf message");
@@ -89,17 +91,30 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
   std::vector<PeerId> peers(msg.peers().begin(), msg.peers().end());
   Status s = CheckPeerTable(std::span<const PeerId>(peers));
   if (!s.ok()) return s;
-  UpdateOps ops;
-  s = DecodeRunColumns(msg.runs(), peers, &ops);
+  // The tree's peer table is the message's (interned in order below), so
+  // the runs take the message's indices as they are.
+  std::vector<PeerIndex> local(peers.size());
+  for (size_t i = 0; i < local.size(); ++i) local[i] = static_cast<PeerIndex>(i);
+  std::vector<Run> runs;
+  std::string_view content;
+  s = DecodeRunColumnsAsRuns(msg.runs(), local, &runs, &content);
   if (!s.ok())
     return s.code() == StatusCode::kCorrupt ? Status::Corrupt("snapshot runs: " + s.message()) : s;
+  UpdateOps ops;
   s = DecodeDeleteColumns(msg.deletes(), peers, &ops);
   if (!s.ok())
     return s.code() == StatusCode::kCorrupt ? Status::Corrupt("snapshot deletes: " + s.message())
                                             : s;
 
+  // Deletes name peers by id; consecutive rows are mostly of one peer.
+  PeerId last_id = peers.empty() ? 0 : peers[0];
+  size_t last_index = 0;
   auto peer_index = [&](PeerId id) {
-    return static_cast<size_t>(std::lower_bound(peers.begin(), peers.end(), id) - peers.begin());
+    if (id != last_id) {
+      last_id = id;
+      last_index = static_cast<size_t>(std::lower_bound(peers.begin(), peers.end(), id) - peers.begin());
+    }
+    return last_index;
   };
   // Deletes come sorted by id (canonical form): checked here, relied on below.
   for (size_t i = 1; i < ops.deletes.size(); ++i) {
@@ -112,16 +127,9 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
   auto text = std::make_unique<Text>(peer, limits);
   PeerTable& table = text->seq_->peers();
   for (PeerId id : peers) table.Intern(id);  // indices = positions in `peers`
-  std::vector<Run> runs;
-  runs.reserve(ops.inserts.size());
-  for (const InsertOp& op : ops.inserts) {
-    AppendSnapshotRuns(
-        op, std::string_view(ops.text).substr(op.text_begin, op.text_end - op.text_begin), ops.ascii,
-        [&](PeerId id) { return static_cast<PeerIndex>(peer_index(id)); }, &runs);
-  }
   // The visible runs take the text in row order exactly (DecodeRunColumns
   // checked), and rows are in document order: the text is the content.
-  if (!text->seq_->tree().Load(runs, ops.text))
+  if (!text->seq_->tree().Load(runs, content))
     return Status::Corrupt("snapshot runs share an id");
   // Each peer's operations must cover [0, next) exactly once: that is what
   // makes the implied version vector true. The index holds the items' ids

@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+
 #include "tandem.pb.h"
 
 #include "format.h"
@@ -88,6 +90,15 @@ Status UnwrapSnapshot(std::string_view bytes, uint32_t format_version, std::stri
     *body = std::move(*snapshot.mutable_body());
   }
   return Status::Ok();
+}
+
+google::protobuf::ArenaOptions SnapshotArenaOptions(size_t body_size) {
+  google::protobuf::ArenaOptions options;
+  // Bounded: the body is already in memory, and a larger message only makes
+  // the arena take more blocks of the maximum size.
+  options.start_block_size = std::clamp<size_t>(body_size, 4096, size_t{1} << 22);
+  options.max_block_size = size_t{1} << 22;
+  return options;
 }
 
 }  // namespace tandem

@@ -12,11 +12,42 @@
 
 namespace tandem {
 
-// Appends the runs of `op` (content `text`) to *runs. Tree runs hold at most
-// UINT32_MAX items (tombstones) or kMaxVisibleRunLen (visible runs), so a
-// longer row becomes several, each continuing the previous one.
+// Appends a row of `len` items (deleted or not, content `text`) whose first
+// run is `first` (peer, counter and origins set) to *runs. Tree runs hold at
+// most UINT32_MAX items (tombstones) or kMaxVisibleRunLen (visible runs), so
+// a longer row becomes several, each continuing the previous one.
 // `one_byte_items`: every item is one byte (ASCII text, list placeholders).
-// `peer_of(id)` gives the tree's peer index of a peer id.
+inline void AppendRowRuns(const Run& first, uint64_t len, bool deleted, std::string_view text,
+                          bool one_byte_items, std::vector<Run>* runs) {
+  const uint64_t cap = deleted ? UINT32_MAX : kMaxVisibleRunLen;
+  if (len <= cap && (deleted || one_byte_items)) {  // the common case: one run, no scan
+    Run& r = runs->emplace_back(first);
+    r.len = static_cast<uint32_t>(len);
+    if (!deleted) r.bytes = r.utf16 = r.len;
+    return;
+  }
+  for (uint64_t done = 0; done < len;) {
+    Run piece = first;
+    piece.counter = first.counter + done;
+    piece.len = static_cast<uint32_t>(std::min<uint64_t>(len - done, cap));
+    if (done > 0) {
+      piece.left_peer = first.peer + 1;
+      piece.left_counter = piece.counter - 1;
+    }
+    if (!deleted) {
+      std::string_view pc =
+          text.substr(0, one_byte_items ? piece.len : utf8::ByteOffsetOfCodePoint(text, piece.len));
+      piece.bytes = static_cast<uint32_t>(pc.size());
+      piece.utf16 = one_byte_items ? piece.len : static_cast<uint32_t>(utf8::Count(pc).utf16);
+      text.remove_prefix(pc.size());
+    }
+    runs->push_back(piece);
+    done += piece.len;
+  }
+}
+
+// AppendRowRuns for a decoded InsertOp (content `text`); `peer_of(id)` gives
+// the tree's peer index of a peer id.
 template <typename PeerOf>
 void AppendSnapshotRuns(const InsertOp& op, std::string_view text, bool one_byte_items,
                         PeerOf peer_of, std::vector<Run>* runs) {
@@ -31,25 +62,7 @@ void AppendSnapshotRuns(const InsertOp& op, std::string_view text, bool one_byte
     r.right_peer = peer_of(op.right->peer) + 1;
     r.right_counter = op.right->counter;
   }
-  const uint64_t cap = op.deleted ? UINT32_MAX : kMaxVisibleRunLen;
-  for (uint64_t done = 0; done < op.len;) {
-    Run piece = r;
-    piece.counter = op.id.counter + done;
-    piece.len = static_cast<uint32_t>(std::min<uint64_t>(op.len - done, cap));
-    if (done > 0) {
-      piece.left_peer = r.peer + 1;
-      piece.left_counter = piece.counter - 1;
-    }
-    if (!op.deleted) {
-      std::string_view pc =
-          text.substr(0, one_byte_items ? piece.len : utf8::ByteOffsetOfCodePoint(text, piece.len));
-      piece.bytes = static_cast<uint32_t>(pc.size());
-      piece.utf16 = one_byte_items ? piece.len : static_cast<uint32_t>(utf8::Count(pc).utf16);
-      text.remove_prefix(pc.size());
-    }
-    runs->push_back(piece);
-    done += piece.len;
-  }
+  AppendRowRuns(r, op.len, op.deleted, text, one_byte_items, runs);
 }
 
 }  // namespace tandem

@@ -236,6 +236,84 @@ TEST(IdIndex, LoadUnsortedEntries) {
   }
 }
 
+// Load sorts each peer's entries (a radix sort past a few dozen entries):
+// every input order, small and large counter ranges, gaps wide enough to
+// need several radix passes, must come out as the model.
+TEST(IdIndex, LoadSortsAnyOrder) {
+  std::mt19937_64 rng(21);
+  Leaves leaves(3);
+  enum Order { kRandom, kSorted, kReversed, kSawtooth };
+  for (Order order : {kRandom, kSorted, kReversed, kSawtooth}) {
+    for (uint64_t count : {1u, 5u, 127u, 128u, 129u, 3000u}) {
+      for (uint64_t max_gap : {uint64_t{0}, uint64_t{3}, uint64_t{1} << 40}) {
+        std::vector<IdIndex::Entry> v;
+        Model m(1);
+        uint64_t c = max_gap > 3 ? (uint64_t{1} << 61) - count * max_gap : 7;
+        for (uint64_t i = 0; i < count; ++i) {
+          if (max_gap) c += rng() % (max_gap + 1);
+          const uint64_t len = 1 + rng() % 4;
+          RunLeaf* leaf = leaves[rng() % 3];
+          v.push_back(IdIndex::Entry{c, c + len, leaf});
+          if (max_gap <= 3) ModelSet(&m, 0, c, len, leaf);
+          c += len;
+        }
+        if (order == kRandom) std::shuffle(v.begin(), v.end(), rng);
+        if (order == kReversed) std::reverse(v.begin(), v.end());
+        if (order == kSawtooth) {  // ascending stretches, as document order gives
+          for (size_t i = 0; i < v.size(); i += 7)
+            std::reverse(v.begin() + i, v.begin() + std::min(v.size(), i + 7));
+        }
+        const std::vector<IdIndex::Entry> input = v;
+        IdIndex idx;
+        ASSERT_TRUE(idx.Load({v})) << "order " << order << " count " << count;
+        if (max_gap <= 3) {
+          ExpectMatches(idx, m, 1, c + 2);
+        } else {
+          // Counters near 2^61 with wide gaps: check entries against the input.
+          std::vector<IdIndex::Entry> want = input;
+          std::sort(want.begin(), want.end(),
+                    [](const auto& a, const auto& b) { return a.start < b.start; });
+          for (const IdIndex::Entry& e : want) {
+            EXPECT_EQ(idx.Find(0, e.start), e.leaf);
+            EXPECT_EQ(idx.Find(0, e.end - 1), e.leaf);
+          }
+          const auto got = idx.Entries(0);
+          for (size_t i = 1; i < got.size(); ++i) EXPECT_LE(got[i - 1].end, got[i].start);
+        }
+      }
+    }
+  }
+}
+
+// Overlapping entries (a hostile snapshot repeating an id) are refused
+// whatever their order and whichever sort path they take.
+TEST(IdIndex, LoadRefusesOverlap) {
+  std::mt19937_64 rng(22);
+  Leaves leaves(2);
+  for (uint64_t count : {2u, 60u, 500u}) {
+    for (int trial = 0; trial < 20; ++trial) {
+      std::vector<IdIndex::Entry> v;
+      uint64_t c = 0;
+      for (uint64_t i = 0; i < count; ++i) {
+        const uint64_t len = 1 + rng() % 4;
+        v.push_back(IdIndex::Entry{c, c + len, leaves[rng() % 2]});
+        c += len + rng() % 2;
+      }
+      // Make one entry reach into another: an id held twice.
+      const size_t i = rng() % (count - 1);
+      v[i].end = v[i + 1].start + 1;
+      std::shuffle(v.begin(), v.end(), rng);
+      IdIndex idx;
+      EXPECT_FALSE(idx.Load({v})) << "count " << count << " trial " << trial;
+      // Two entries starting at one counter.
+      std::vector<IdIndex::Entry> w = {{5, 6, leaves[0]}, {5, 6, leaves[0]}};
+      for (uint64_t k = 0; k < count; ++k) w.push_back({10 + k, 11 + k, leaves[1]});
+      std::shuffle(w.begin(), w.end(), rng);
+      EXPECT_FALSE(idx.Load({w})) << "count " << count;
+    }
+  }
+}
+
 TEST(IdIndex, MemoryFollowsEntries) {
   Leaves leaves(2);
   IdIndex idx;

@@ -621,3 +621,38 @@ TEST(TextMemory, DeletedContentIsDropped) {
 
 }  // namespace
 }  // namespace tandem
+
+namespace tandem {
+namespace {
+
+// Snapshot rows are read straight into tree runs: rows longer than a tree
+// run (cut into pieces), multi-byte content, tombstones, neighbouring and
+// explicit origins of several peers must all come back as they were.
+TEST(TextSnapshot, LongMultiByteRowsAndManyPeersRoundTrip) {
+  Text a(1), b(2);
+  std::string long_text;
+  for (int i = 0; i < 3000; ++i) long_text += (i % 3 == 0) ? "\xC3\xA9" : (i % 3 == 1 ? "\xF0\x9F\x98\x80" : "x");
+  ASSERT_TRUE(a.Insert(0, long_text).ok());
+  ASSERT_TRUE(b.ApplyUpdate(a.EncodeUpdate()).ok());
+  ASSERT_TRUE(b.Insert(1500, "\xE2\x82\xAC middle").ok());
+  ASSERT_TRUE(a.Delete(100, 700).ok());
+  ASSERT_TRUE(a.ApplyUpdate(b.EncodeUpdate()).ok());
+  ASSERT_TRUE(b.ApplyUpdate(a.EncodeUpdate()).ok());
+  ASSERT_TRUE(a.Insert(0, std::string(2500, 'q')).ok());
+  const std::string snap = a.EncodeSnapshot();
+  std::unique_ptr<Text> c;
+  ASSERT_TRUE(Text::DecodeSnapshot(snap, 3, &c).ok());
+  EXPECT_EQ(c->ToString(), a.ToString());
+  EXPECT_EQ(c->length(IndexUnit::kUtf16), a.length(IndexUnit::kUtf16));
+  EXPECT_EQ(c->version(), a.version());
+  EXPECT_TRUE(c->CheckInvariants().ok());
+  EXPECT_EQ(c->EncodeSnapshot(), snap);
+  // And it keeps working as a replica.
+  ASSERT_TRUE(b.Insert(3, "z").ok());
+  ASSERT_TRUE(c->ApplyUpdate(b.EncodeUpdate()).ok());
+  ASSERT_TRUE(a.ApplyUpdate(b.EncodeUpdate()).ok());
+  EXPECT_EQ(c->ToString(), a.ToString());
+}
+
+}  // namespace
+}  // namespace tandem
