@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -94,11 +95,19 @@ struct AuthState {
 using namespace tandem::capi;
 
 struct tandem_server {
-  std::mutex mu;  // serialises start/stop/revoke/reauthorize/port
+  std::mutex mu;  // serialises start/stop; never held while waiting on a loop
   net::LwsServerOptions options;
   std::shared_ptr<AuthState> auth;
   std::unique_ptr<store::LogStore> store;
-  std::unique_ptr<net::LwsServer> running;
+  // Callers take a reference and release `mu` before calling into it: a
+  // host-driven server's other threads wait for its service thread, which
+  // must be able to call in (service, stop, reauthorize) meanwhile.
+  std::shared_ptr<net::LwsServer> running;
+
+  std::shared_ptr<net::LwsServer> Running() {
+    std::lock_guard<std::mutex> lk(mu);
+    return running;
+  }
 };
 
 // ---------------------------------------------------------------- clients
@@ -392,9 +401,17 @@ tandem_status tandem_server_new(tandem_server** out, const tandem_server_options
     if (tandem_status st = NotNull(out, "out", err)) return st;
     *out = nullptr;
     if (tandem_status st = NotNull(opts, "opts", err)) return st;
-    if (tandem_status st =
-            CheckStructSize(opts->struct_size, sizeof *opts, "tandem_server_options", err))
-      return st;
+    // 0.1.0's struct ended before service_mode: still accepted.
+    constexpr size_t kSize010 = offsetof(tandem_server_options, service_mode);
+    const bool has_mode = opts->struct_size != kSize010;
+    if (has_mode) {
+      if (tandem_status st =
+              CheckStructSize(opts->struct_size, sizeof *opts, "tandem_server_options", err))
+        return st;
+      if (opts->service_mode != TANDEM_SERVICE_OWN_THREAD &&
+          opts->service_mode != TANDEM_SERVICE_HOST)
+        return Fail(err, TANDEM_E_INVALID_ARG, "unknown service_mode (use TANDEM_SERVICE_*)");
+    }
     if (tandem_status st = CheckUtf8(opts->db_path, "db_path", err)) return st;
     if (opts->db_path[0] == '\0') return Fail(err, TANDEM_E_INVALID_ARG, "db_path is empty");
     if (opts->port < 0 || opts->port > 65535)
@@ -414,6 +431,7 @@ tandem_status tandem_server_new(tandem_server** out, const tandem_server_options
     net::LwsServerOptions& o = s->options;
     o.host = opts->host ? opts->host : "127.0.0.1";
     o.port = opts->port;
+    o.own_thread = !has_mode || opts->service_mode == TANDEM_SERVICE_OWN_THREAD;
     if (opts->static_dir) o.static_dir = opts->static_dir;
     net::ServerOptions& so = o.server;
     const net::ServerOptions d;
@@ -459,24 +477,65 @@ tandem_status tandem_server_start(tandem_server* server, tandem_error* err) {
     if (tandem_status st = NotFromCallback("tandem_server_start", err)) return st;
     std::lock_guard<std::mutex> lk(server->mu);
     if (server->running) return Fail(err, TANDEM_E_BUSY, "the server is already running");
-    Status st = net::LwsServer::Start(server->options, server->store.get(), &server->running);
-    if (!st.ok()) {
-      server->running.reset();
-      return Fail(err, TANDEM_E_IO, st.message());
-    }
+    std::unique_ptr<net::LwsServer> started;
+    Status st = net::LwsServer::Start(server->options, server->store.get(), &started);
+    if (!st.ok()) return Fail(err, TANDEM_E_IO, st.message());
+    server->running = std::move(started);
     return TANDEM_OK;
   });
 }
+
+namespace {
+
+// Stops `server`'s running LwsServer (if any) without holding its mutex
+// while the loop winds down, then forgets it.
+void StopRunning(tandem_server* server) {
+  std::shared_ptr<net::LwsServer> r = server->Running();
+  if (!r) return;
+  r->Stop();
+  std::lock_guard<std::mutex> lk(server->mu);
+  if (server->running == r) server->running.reset();
+}
+
+// The running host-driven server, or an error.
+tandem_status RunningHostDriven(const tandem_server* server, const char* fn,
+                                std::shared_ptr<net::LwsServer>* out, tandem_error* err) {
+  if (tandem_status st = NotNull(server, "server", err)) return st;
+  auto* s = const_cast<tandem_server*>(server);
+  if (s->options.own_thread) {
+    return Fail(err, TANDEM_E_INVALID_ARG,
+                std::string(fn) + ": the server runs on its own thread (service_mode "
+                                  "TANDEM_SERVICE_OWN_THREAD)");
+  }
+  *out = s->Running();
+  if (!*out) return Fail(err, TANDEM_E_CLOSED, "the server is not running");
+  return TANDEM_OK;
+}
+
+tandem_status FromServiceResult(net::LwsServer::ServiceResult r, const char* fn,
+                                tandem_error* err) {
+  using R = net::LwsServer::ServiceResult;
+  switch (r) {
+    case R::kOk: return TANDEM_OK;
+    case R::kStopped: return Fail(err, TANDEM_E_CLOSED, "the server has stopped");
+    case R::kWrongMode:
+      return Fail(err, TANDEM_E_INVALID_ARG,
+                  std::string(fn) + ": the server runs on its own thread");
+    case R::kWrongThread:
+      return Fail(err, TANDEM_E_BUSY,
+                  std::string(fn) + " called from a thread other than the server's service "
+                                    "thread (the one that called tandem_server_start)");
+  }
+  return Fail(err, TANDEM_E_INTERNAL, "unknown service result");
+}
+
+}  // namespace
 
 tandem_status tandem_server_stop(tandem_server* server, tandem_error* err) {
   return Guard(err, [&] {
     if (tandem_status st = NotNull(server, "server", err)) return st;
     if (tandem_status st = NotFromCallback("tandem_server_stop", err)) return st;
-    std::lock_guard<std::mutex> lk(server->mu);
-    if (server->running) {
-      server->running->Stop();
-      server->running.reset();
-    }
+    StopRunning(server);
     return TANDEM_OK;
   });
 }
@@ -484,8 +543,7 @@ tandem_status tandem_server_stop(tandem_server* server, tandem_error* err) {
 void tandem_server_free(tandem_server* server) {
   if (!server) return;
   try {
-    if (server->running) server->running->Stop();
-    server->running.reset();
+    StopRunning(server);
     if (server->store) server->store->Close();
     server->store.reset();
   } catch (...) {
@@ -499,10 +557,9 @@ tandem_status tandem_server_listen_port(const tandem_server* server, uint16_t* o
     if (tandem_status st = NotNull(server, "server", err)) return st;
     if (tandem_status st = NotNull(out, "out", err)) return st;
     if (tandem_status st = NotFromCallback("tandem_server_listen_port", err)) return st;
-    auto* s = const_cast<tandem_server*>(server);
-    std::lock_guard<std::mutex> lk(s->mu);
-    if (!s->running) return Fail(err, TANDEM_E_CLOSED, "the server is not running");
-    *out = static_cast<uint16_t>(s->running->port());
+    auto r = const_cast<tandem_server*>(server)->Running();
+    if (!r) return Fail(err, TANDEM_E_CLOSED, "the server is not running");
+    *out = static_cast<uint16_t>(r->port());
     return TANDEM_OK;
   });
 }
@@ -517,8 +574,7 @@ tandem_status tandem_server_revoke_token(tandem_server* server, const char* toke
       std::lock_guard<std::mutex> lk(server->auth->mu);
       server->auth->revoked.insert(token);
     }
-    std::lock_guard<std::mutex> lk(server->mu);
-    if (server->running) server->running->Reauthorize();
+    if (auto r = server->Running()) r->Reauthorize();
     return TANDEM_OK;
   });
 }
@@ -527,8 +583,39 @@ tandem_status tandem_server_reauthorize(tandem_server* server, tandem_error* err
   return Guard(err, [&] {
     if (tandem_status st = NotNull(server, "server", err)) return st;
     if (tandem_status st = NotFromCallback("tandem_server_reauthorize", err)) return st;
-    std::lock_guard<std::mutex> lk(server->mu);
-    if (server->running) server->running->Reauthorize();
+    if (auto r = server->Running()) r->Reauthorize();
+    return TANDEM_OK;
+  });
+}
+
+tandem_status tandem_server_service(tandem_server* server, int32_t timeout_ms, tandem_error* err) {
+  return Guard(err, [&] {
+    std::shared_ptr<net::LwsServer> r;
+    if (tandem_status st = RunningHostDriven(server, "tandem_server_service", &r, err)) return st;
+    if (tandem_status st = NotFromCallback("tandem_server_service", err)) return st;
+    return FromServiceResult(r->Service(timeout_ms), "tandem_server_service", err);
+  });
+}
+
+tandem_status tandem_server_fd(const tandem_server* server, int* out_fd, tandem_error* err) {
+  return Guard(err, [&] {
+    if (tandem_status st = NotNull(out_fd, "out_fd", err)) return st;
+    std::shared_ptr<net::LwsServer> r;
+    if (tandem_status st = RunningHostDriven(server, "tandem_server_fd", &r, err)) return st;
+    *out_fd = r->fd();
+    return TANDEM_OK;
+  });
+}
+
+tandem_status tandem_server_timeout(tandem_server* server, int32_t* out_ms, tandem_error* err) {
+  return Guard(err, [&] {
+    if (tandem_status st = NotNull(out_ms, "out_ms", err)) return st;
+    std::shared_ptr<net::LwsServer> r;
+    if (tandem_status st = RunningHostDriven(server, "tandem_server_timeout", &r, err)) return st;
+    int ms = -1;
+    if (tandem_status st = FromServiceResult(r->TimeoutMs(&ms), "tandem_server_timeout", err))
+      return st;
+    *out_ms = ms;
     return TANDEM_OK;
   });
 }

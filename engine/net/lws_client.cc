@@ -122,6 +122,11 @@ struct LwsClient::Impl {
   std::thread thread;
   std::atomic<bool> stop{false};
   std::atomic<ConnectionStatus> status{ConnectionStatus::kOffline};
+  // Set (under exited_mu) when the service thread has ended: from then on
+  // no posted job runs any more.
+  std::mutex exited_mu;
+  std::condition_variable exited_cv;
+  bool exited = false;
   bool stopping = false;
   bool want_connected = true;
   bool paused = false;
@@ -410,12 +415,21 @@ Status LwsClient::Start(LwsClientOptions options, std::unique_ptr<LwsClient>* ou
   I->thread = std::thread([I] {
     int n = 0;
     while (n >= 0 && !I->stop.load()) n = lws_service(I->ctx, 0);
+    // Work posted before Stop() still runs: a host's last edit (handed over
+    // by SubmitLocalUpdate just before closing) must reach the offline
+    // outbox, not vanish with the queue.
+    I->inbox->Drain();
     I->inbox->Close();
     I->stopping = true;  // CLIENT_CLOSED during destroy must not reconnect
     lws_sul_cancel(&I->connect_sul.sul);
     lws_sul_cancel(&I->tick_sul.sul);
     lws_context_destroy(I->ctx);
     I->ctx = nullptr;
+    {
+      std::lock_guard<std::mutex> lk(I->exited_mu);
+      I->exited = true;
+    }
+    I->exited_cv.notify_all();
   });
   out->reset(new LwsClient(std::move(impl)));
   return Status::Ok();
@@ -438,7 +452,16 @@ bool LwsClient::Call(const std::function<void(ClientSession&)>& fn) {
     return false;
   }
   while (f.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
-    if (I->stop.load()) return false;
+    std::unique_lock<std::mutex> lk(I->exited_mu);
+    if (I->stop.load() || I->exited) {
+      // Stopping (tandem_client_close racing a thread-safe call) or the
+      // loop failed: the job may still run in the service thread's last
+      // Drain, and it refers to `fn` and `done` on this stack. Return only
+      // once the thread has ended, when the job has either run or been
+      // dropped.
+      I->exited_cv.wait(lk, [I] { return I->exited; });
+      return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    }
   }
   return true;
 }

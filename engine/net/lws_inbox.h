@@ -1,17 +1,19 @@
 // LwsInbox: how other threads hand work to a libwebsockets service thread.
 //
-// The only lws call made off the service thread is lws_cancel_service, and
-// it is made under the inbox mutex while `accepting` is set, so it can never
-// race lws_context_destroy (the service thread clears `accepting` before
-// destroying; libwebsockets-notes.md §4.4). Shared ownership lets late
-// posters (store callbacks) outlive the transport safely: after Close()
-// their work is dropped.
+// The only call made off the service thread is the wake-up (lws_cancel_service,
+// or the EventLoop's Wake for a server on an EventLoop), and it is made
+// under the inbox mutex while `accepting` is set, so it can never race the
+// destruction of what it wakes (the service thread clears `accepting`
+// before destroying; libwebsockets-notes.md §4.4). Shared ownership lets
+// late posters (store callbacks) outlive the transport safely: after
+// Close() their work is dropped.
 //
 // Threading: Post and Close are thread-safe; Drain runs on the service thread.
 #pragma once
 
 #include <deque>
 #include <functional>
+#include <utility>
 #include <mutex>
 
 struct lws_context;
@@ -20,9 +22,12 @@ namespace tandem::net {
 
 class LwsInbox {
  public:
-  void Open(lws_context* ctx) {
+  // Wakes with lws_cancel_service(ctx): Drain from EVENT_WAIT_CANCELLED.
+  void Open(lws_context* ctx);
+  // Wakes with `wake` (called under the inbox mutex, from any thread).
+  void Open(std::function<void()> wake) {
     std::lock_guard<std::mutex> lk(mu_);
-    ctx_ = ctx;
+    wake_ = std::move(wake);
     accepting_ = true;
   }
   // False (and `fn` dropped) once closed.
@@ -48,7 +53,7 @@ class LwsInbox {
 
  private:
   std::mutex mu_;
-  lws_context* ctx_ = nullptr;
+  std::function<void()> wake_;
   bool accepting_ = false;
   std::deque<std::function<void()>> items_;
 };

@@ -5,11 +5,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <future>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
+#include "net/event_loop.h"
 #include "net/lws_inbox.h"
 #include "net/metrics_text.h"
 #include "net/store_storage.h"
@@ -30,6 +33,13 @@ struct Conn {
   std::string rx;        // message being reassembled
   bool discarding = false;  // refused (too large): drop the rest until close
   std::string inflight;  // last written frame: lws/pmd may still read it
+  // Taken from the core but not written (the pipe was choked, or a close
+  // followed frames written in the same callback): goes first next time.
+  std::string held_frame;
+  bool has_held_frame = false;
+  bool has_held_close = false;
+  uint16_t held_close_code = 0;
+  std::string held_close_reason;
 };
 
 // Per-session data of both protocols (lws allocates and zeroes it).
@@ -47,6 +57,11 @@ const lws_protocols kProtocols[] = {
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
+// Frames written per WRITEABLE callback at most: the socket's send buffer
+// usually stops the loop first (lws_send_pipe_choked); the cap keeps one
+// peer with a long queue from holding the loop while others wait.
+constexpr int kMaxFramesPerWriteable = 64;
+
 const lws_extension kExtensions[] = {
     {"permessage-deflate", lws_extension_callback_pm_deflate,
      "permessage-deflate; client_no_context_takeover; client_max_window_bits"},
@@ -59,6 +74,9 @@ struct LwsServer::Impl {
   LwsServerOptions options;
   store::LogStore* store = nullptr;
   std::shared_ptr<LwsInbox> inbox = std::make_shared<LwsInbox>();
+  std::unique_ptr<EventLoop> loop;
+  // lws writes nullptr here when its (asynchronous, on a foreign loop)
+  // destruction has completed (info.pcontext).
   lws_context* ctx = nullptr;
   lws_vhost* vhost = nullptr;
   int port = 0;
@@ -68,11 +86,19 @@ struct LwsServer::Impl {
   std::unique_ptr<ServerCore> core;
   std::unordered_map<ConnId, Conn*> conns;
   ConnId next_conn = 1;
-  std::thread thread;
+  std::thread thread;  // own_thread only
+  std::thread::id service_thread;  // set by Start, constant afterwards
+  // Set on the service thread once the shutdown is complete: from then on
+  // no posted call runs (the next wake-up destroys instead of draining).
   std::atomic<bool> stop{false};
   bool stopping = false;     // service thread only
+  bool destroying = false;   // service thread only
   uint64_t shutdown_deadline = 0;
-  bool stopped = false;      // owner thread only
+  std::once_flag released;
+  // The loop has ended: lws, its sockets and the loop are gone.
+  std::mutex ended_mu;
+  std::condition_variable ended_cv;
+  std::atomic<bool> ended{false};
   uint64_t start_ms = NowMs();
   // Timers: lws needs the sul inside a standard-layout object to find us.
   struct Timer {
@@ -95,8 +121,10 @@ struct LwsServer::Impl {
   void OnTick() {
     core->Tick(NowMs() - start_ms);
     if (stopping && (core->idle() || NowMs() >= shutdown_deadline)) {
+      // lws_context_destroy must not run inside an lws callback (this is
+      // one): the wake-up handler does it.
       stop = true;
-      inbox->Wake();
+      loop->Wake();
       return;
     }
     lws_sul_schedule(ctx, 0, &tick_sul.sul, TickCb,
@@ -112,6 +140,54 @@ struct LwsServer::Impl {
   void WantWrite(ConnId id) {
     auto it = conns.find(id);
     if (it != conns.end()) lws_callback_on_writable(it->second->wsi);
+  }
+
+  bool OnServiceThread() const { return std::this_thread::get_id() == service_thread; }
+
+  // The loop's wake-up: a plain libuv callback on the service thread.
+  void OnWake() {
+    if (destroying) return;
+    if (stop.load()) {
+      BeginDestroy();
+      return;
+    }
+    inbox->Drain();
+    MaybeScheduleFlush();
+  }
+
+  void BeginDestroy() {
+    destroying = true;
+    inbox->Close();  // posted work is dropped; no wake-up is in flight now
+    lws_sul_cancel(&tick_sul.sul);
+    lws_sul_cancel(&flush_sul.sul);
+    loop->CloseWake();
+    // CLOSED callbacks run now and as lws' libuv handles close; the loop
+    // ends when the last one has.
+    lws_context_destroy(ctx);
+  }
+
+  // The vhost could not be made: nothing has run on the loop yet.
+  void DestroyUnstarted() {
+    lws_context_destroy(ctx);
+    loop->CloseWake();
+    for (int i = 0; i < 1000 && loop->RunOnce(0); ++i) {
+    }
+    FinishDestroy();
+  }
+
+  // The loop has no active handle left: lws has closed every socket and
+  // timer. On a foreign loop lws 4.1 frees the context itself only when
+  // lws_context_destroy is called again now (then it clears `ctx` through
+  // info.pcontext); then the loop is closed.
+  void FinishDestroy() {
+    if (ctx != nullptr) lws_context_destroy(ctx);
+    loop->Drain();
+  }
+
+  void MarkEnded() {
+    std::lock_guard<std::mutex> lk(ended_mu);
+    ended = true;
+    ended_cv.notify_all();
   }
 
   void BeginShutdown() {
@@ -249,25 +325,60 @@ int LwsServer::Impl::OnWebSocket(lws* wsi, lws_callback_reasons reason, Pss* pss
     case LWS_CALLBACK_SERVER_WRITEABLE: {
       Conn* c = pss->conn;
       if (c == nullptr) return 0;
-      c->inflight.clear();
-      std::string frame, reason_text;
-      uint16_t code = 0;
-      switch (core->Next(c->id, &frame, &code, &reason_text)) {
-        case ServerSession::Next::kIdle:
-          return 0;
-        case ServerSession::Next::kClose:
-          lws_close_reason(wsi, static_cast<lws_close_status>(code),
-                           reinterpret_cast<unsigned char*>(reason_text.data()), reason_text.size());
-          return -1;
-        case ServerSession::Next::kFrame:
-          break;
-      }
-      c->inflight.assign(LWS_PRE, '\0');
-      c->inflight += frame;
-      size_t n = frame.size();
-      if (lws_write(wsi, reinterpret_cast<unsigned char*>(c->inflight.data()) + LWS_PRE, n,
-                    LWS_WRITE_BINARY) < static_cast<int>(n)) {
+      if (c->has_held_close) {
+        lws_close_reason(wsi, static_cast<lws_close_status>(c->held_close_code),
+                         reinterpret_cast<unsigned char*>(c->held_close_reason.data()),
+                         c->held_close_reason.size());
         return -1;
+      }
+      // Several frames per callback: each callback costs a loop iteration
+      // and a POLLOUT on/off pair (epoll_ctl). lws_write copies what the
+      // socket did not take into its own buffer and returns the full
+      // length; the pipe then counts as choked and lws calls back only once
+      // that buffer has drained, so a frame is only written when nothing
+      // earlier is pending. The choked test (a poll(2) of this socket) is
+      // made only when a second frame is really there. With
+      // permessage-deflate, one frame per callback: the extension may still
+      // be reading `inflight` over later POLLOUTs (notes §4.5), and lws
+      // 4.1's choked test does not look at that.
+      const int max_frames = options.permessage_deflate ? 1 : kMaxFramesPerWriteable;
+      for (int i = 0; i < max_frames; ++i) {
+        std::string frame, reason_text;
+        uint16_t code = 0;
+        ServerSession::Next next = ServerSession::Next::kFrame;
+        if (c->has_held_frame) {
+          frame = std::move(c->held_frame);
+          c->has_held_frame = false;
+        } else {
+          next = core->Next(c->id, &frame, &code, &reason_text);
+        }
+        if (next == ServerSession::Next::kIdle) return 0;
+        if (next == ServerSession::Next::kClose) {
+          if (i > 0) {
+            // Frames went out in this callback and may sit in lws' buffer:
+            // close from the next callback, which comes once it drained.
+            c->has_held_close = true;
+            c->held_close_code = code;
+            c->held_close_reason = std::move(reason_text);
+            break;
+          }
+          lws_close_reason(wsi, static_cast<lws_close_status>(code),
+                           reinterpret_cast<unsigned char*>(reason_text.data()),
+                           reason_text.size());
+          return -1;
+        }
+        if (i > 0 && lws_send_pipe_choked(wsi)) {
+          c->held_frame = std::move(frame);
+          c->has_held_frame = true;
+          break;
+        }
+        c->inflight.assign(LWS_PRE, '\0');
+        c->inflight += frame;
+        size_t n = frame.size();
+        if (lws_write(wsi, reinterpret_cast<unsigned char*>(c->inflight.data()) + LWS_PRE, n,
+                      LWS_WRITE_BINARY) < static_cast<int>(n)) {
+          return -1;
+        }
       }
       lws_callback_on_writable(wsi);  // more may be queued; kIdle ends it
       return 0;
@@ -299,6 +410,7 @@ Status LwsServer::Start(LwsServerOptions options, store::LogStore* store,
   }
   auto impl = std::make_unique<Impl>();
   Impl* I = impl.get();
+  if (Status st = EventLoop::Create([I] { I->OnWake(); }, &I->loop); !st.ok()) return st;
   I->options = std::move(options);
   I->store = store;
   I->tick_sul.owner = I;
@@ -312,10 +424,18 @@ Status LwsServer::Start(LwsServerOptions options, store::LogStore* store,
 
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof info);
-  info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+  // libuv (the lws evlib plugin) on our loop: see event_loop.h for why.
+  info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBUV;
+  void* foreign_loops[1] = {I->loop->uv()};
+  info.foreign_loops = foreign_loops;
+  info.pcontext = &I->ctx;
   info.user = I;
   I->ctx = lws_create_context(&info);
-  if (I->ctx == nullptr) return Status::InvalidArgument("lws_create_context failed");
+  if (I->ctx == nullptr) {
+    return Status::InvalidArgument(
+        "lws_create_context failed (is the libwebsockets libuv plugin, Debian package "
+        "libwebsockets-evlib-uv, installed?)");
+  }
 
   I->keepalive.secs_since_valid_ping = I->options.keepalive_ping_s;
   I->keepalive.secs_since_valid_hangup = I->options.keepalive_hangup_s;
@@ -359,23 +479,25 @@ Status LwsServer::Start(LwsServerOptions options, store::LogStore* store,
   }
   I->vhost = lws_create_vhost(I->ctx, &info);
   if (I->vhost == nullptr) {
-    lws_context_destroy(I->ctx);
-    I->ctx = nullptr;
+    I->DestroyUnstarted();
     return Status::InvalidArgument("cannot listen on " + I->options.host + ":" +
                                    std::to_string(I->options.port));
   }
   I->port = lws_get_vhost_listen_port(I->vhost);
-  I->inbox->Open(I->ctx);
+  I->inbox->Open([I] { I->loop->Wake(); });
   lws_sul_schedule(I->ctx, 0, &I->tick_sul.sul, Impl::TickCb, I->options.tick_ms * LWS_US_PER_MS);
-  I->thread = std::thread([I] {
-    int n = 0;
-    while (n >= 0 && !I->stop.load()) n = lws_service(I->ctx, 0);
-    I->inbox->Close();
-    lws_sul_cancel(&I->tick_sul.sul);
-    lws_sul_cancel(&I->flush_sul.sul);
-    lws_context_destroy(I->ctx);  // CLOSED callbacks run here, on this thread
-    I->ctx = nullptr;
-  });
+  if (I->options.own_thread) {
+    // Readers are callers of the public methods, which run after Start
+    // returns (the loop thread itself never asks).
+    I->thread = std::thread([I] {
+      I->loop->Run();
+      I->FinishDestroy();
+      I->MarkEnded();
+    });
+    I->service_thread = I->thread.get_id();
+  } else {
+    I->service_thread = std::this_thread::get_id();
+  }
   out->reset(new LwsServer(std::move(impl)));
   return Status::Ok();
 }
@@ -383,18 +505,42 @@ Status LwsServer::Start(LwsServerOptions options, store::LogStore* store,
 int LwsServer::port() const { return impl_->port; }
 
 void LwsServer::Stop() {
-  if (impl_ == nullptr || impl_->stopped) return;
-  impl_->stopped = true;
   Impl* I = impl_.get();
-  if (!I->inbox->Post([I] { I->BeginShutdown(); })) I->stop = true;
-  I->thread.join();
-  I->storage.reset();  // joins the loader; late store callbacks find the inbox closed
-  I->core.reset();
+  if (I == nullptr) return;
+  if (!I->options.own_thread && I->OnServiceThread()) {
+    if (!I->ended.load()) {
+      if (!I->stopping) I->BeginShutdown();
+      while (I->loop->RunOnce(-1)) {
+      }
+      I->FinishDestroy();
+      I->MarkEnded();
+    }
+  } else if (!I->ended.load()) {
+    // Refused only once the loop is already being torn down.
+    I->inbox->Post([I] { I->BeginShutdown(); });
+    std::unique_lock<std::mutex> lk(I->ended_mu);
+    I->ended_cv.wait(lk, [I] { return I->ended.load(); });
+  }
+  // Several threads may stop at once (the service thread among them):
+  // whoever gets here first releases what the loop used.
+  std::call_once(I->released, [I] {
+    if (I->thread.joinable()) I->thread.join();
+    I->storage.reset();  // joins the loader; late store callbacks find the inbox closed
+    I->core.reset();
+  });
 }
 
 bool LwsServer::Call(const std::function<void(ServerCore&)>& fn) {
-  std::promise<void> done;
   Impl* I = impl_.get();
+  if (I->OnServiceThread()) {
+    // The host's own thread, between Service() calls (or inside one, from
+    // a hook): posting would wait for itself.
+    if (I->stop.load() || I->destroying || I->ended.load()) return false;
+    fn(*I->core);
+    I->MaybeScheduleFlush();
+    return true;
+  }
+  std::promise<void> done;
   if (!I->inbox->Post([&] {
         fn(*I->core);
         I->MaybeScheduleFlush();
@@ -402,7 +548,8 @@ bool LwsServer::Call(const std::function<void(ServerCore&)>& fn) {
       })) {
     return false;
   }
-  // The inbox may be closed after accepting this; then it is never run.
+  // Once `stop` is set no posted call runs (OnWake destroys instead of
+  // draining), so giving up then cannot leave `done` to a later run.
   auto f = done.get_future();
   while (f.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
     if (I->stop.load()) return false;
@@ -427,6 +574,33 @@ std::string LwsServer::MetricsText() {
     text = FormatMetrics(core.stats(), I->storage->latency(), (NowMs() - I->start_ms) / 1000.0);
   });
   return text;
+}
+
+LwsServer::ServiceResult LwsServer::Service(int timeout_ms) {
+  Impl* I = impl_.get();
+  if (I->options.own_thread) return ServiceResult::kWrongMode;
+  if (!I->OnServiceThread()) return ServiceResult::kWrongThread;
+  if (I->ended.load()) return ServiceResult::kStopped;
+  if (!I->loop->RunOnce(timeout_ms)) {
+    I->FinishDestroy();
+    I->MarkEnded();
+    return ServiceResult::kStopped;
+  }
+  return ServiceResult::kOk;
+}
+
+int LwsServer::fd() const {
+  const Impl* I = impl_.get();
+  return I->options.own_thread ? -1 : I->loop->fd();
+}
+
+LwsServer::ServiceResult LwsServer::TimeoutMs(int* ms) {
+  Impl* I = impl_.get();
+  if (I->options.own_thread) return ServiceResult::kWrongMode;
+  if (!I->OnServiceThread()) return ServiceResult::kWrongThread;
+  if (I->ended.load()) return ServiceResult::kStopped;
+  *ms = I->loop->TimeoutMs();
+  return ServiceResult::kOk;
 }
 
 }  // namespace tandem::net

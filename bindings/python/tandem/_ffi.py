@@ -136,7 +136,8 @@ class ServerOptions(Structure):
                 ("max_connections", c_uint32), ("max_updates_per_second", c_double),
                 ("update_burst", c_double), ("max_outbound_bytes", c_uint64),
                 ("max_awareness_bytes", c_uint64), ("idle_unload_ms", c_uint64),
-                ("awareness_timeout_ms", c_uint64)]
+                ("awareness_timeout_ms", c_uint64), ("service_mode", c_int32),
+                ("reserved2", c_uint32)]
 
 
 class ClientOptions(Structure):
@@ -248,6 +249,9 @@ _SIGNATURES = {
     "tandem_server_listen_port": (status, [server_p, POINTER(ctypes.c_uint16), err_p]),
     "tandem_server_revoke_token": (status, [server_p, c_char_p, err_p]),
     "tandem_server_reauthorize": (status, [server_p, err_p]),
+    "tandem_server_service": (status, [server_p, c_int32, err_p]),
+    "tandem_server_fd": (status, [server_p, POINTER(ctypes.c_int), err_p]),
+    "tandem_server_timeout": (status, [server_p, POINTER(c_int32), err_p]),
     "tandem_client_options_init": (None, [POINTER(ClientOptions)]),
     "tandem_client_new": (status, [POINTER(client_p), POINTER(ClientOptions), err_p]),
     "tandem_client_free": (None, [client_p]),

@@ -48,18 +48,25 @@ def _utf8(s, what):
 
 class Server:
     """Server(db_path, *, host="127.0.0.1", port=0, static_dir=None,
-    auth=None, sync="full", **limits) — a sync server on its own thread.
+    auth=None, sync="full", host_driven=False, **limits) — a sync server on
+    its own thread, or driven by the caller's loop.
 
     `auth(token: str, doc: str | None) -> "none" | "read" | "write"` decides
     what a token may do (doc None: may it connect at all?); without it
     everyone may write everything. `limits` are the tandem_server_options
     limit fields (max_connections=, max_frame_bytes=, ...).
 
+    host_driven=True: no thread is started; the thread that calls start()
+    must run the server with service(), e.g. in a select() loop over
+    fileno() with timeout(). `auth` then runs inside service(), on that
+    thread. Other threads' calls (reauthorize, ...) wait for its next
+    service(); on that thread they run at once.
+
     `with Server(...) as s:` starts it and stops + frees it at the end;
     `s.url` is "ws://host:port/"."""
 
     def __init__(self, db_path, *, host="127.0.0.1", port=0, static_dir=None, auth=None,
-                 sync="full", **limits):
+                 sync="full", host_driven=False, **limits):
         self._ptr = None
         self._running = False
         self.auth_error = None  # the last exception the auth callable raised
@@ -75,6 +82,7 @@ class Server:
         if sync not in ("full", "normal"):
             raise ValueError("sync is 'full' or 'normal'")
         o.sync = 0 if sync == "full" else 1
+        o.service_mode = 1 if host_driven else 0  # TANDEM_SERVICE_HOST / _OWN_THREAD
         for name, value in limits.items():
             if name not in dict(_ffi.ServerOptions._fields_) or not name.startswith(
                     ("max_", "update_", "idle_", "awareness_")):
@@ -127,6 +135,34 @@ class Server:
     def url(self):
         host = self._keep[1].decode() or "127.0.0.1"
         return f"ws://{host}:{self.port}/"
+
+    # ---- host-driven servers (host_driven=True), from the thread that
+    # called start()
+    def service(self, timeout=0):
+        """Runs the server's loop once: waits up to `timeout` seconds (0: not
+        at all; None: as long as timeout() says) for work, then does all
+        that is ready without blocking. Raises ClosedError once stopped,
+        BusyError from another thread, InvalidArgumentError on a server that
+        runs on its own thread."""
+        if timeout is None:
+            ms = -1
+        else:
+            ms = max(0, min(int(timeout * 1000 + 0.999), 2**31 - 1))
+        check(lib.tandem_server_service, self._p(), ms)
+
+    def fileno(self):
+        """The server's event fd (for select/poll/selectors): readable when
+        service() has work. Never read or close it; valid until stop()."""
+        out = ctypes.c_int()
+        check(lib.tandem_server_fd, self._p(), byref(out))
+        return out.value
+
+    def timeout(self):
+        """Seconds the caller may wait on fileno() before calling service()
+        anyway: None (until it is readable) or a float (0.0: now)."""
+        out = ctypes.c_int32()
+        check(lib.tandem_server_timeout, self._p(), byref(out))
+        return None if out.value < 0 else out.value / 1000.0
 
     def revoke_token(self, token):
         """Refuses `token` from now on and closes its connections."""

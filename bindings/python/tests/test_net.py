@@ -1,10 +1,14 @@
 """Server and Client from Python: a server and two clients in one process
-converging, auth (read-only writers, refused tokens, revoke), awareness,
-offline persistence and closed clients. Loopback only; every wait is
+converging, a host-driven server run by a select() loop, auth (read-only
+writers, refused tokens, revoke), awareness, offline persistence and closed
+clients. Loopback only; every wait is
 bounded (WAIT seconds)."""
 
 import os
+import select
 import tempfile
+import threading
+import time
 import unittest
 
 import tandem
@@ -148,6 +152,71 @@ class NetTest(unittest.TestCase):
             tandem.Client("http://nowhere/")
         with self.assertRaises(TypeError):
             tandem.Server(self.path("z.db"), no_such_limit=1)
+
+
+    def test_host_driven_server(self):
+        auth_threads = set()
+
+        def auth(token, doc):
+            auth_threads.add(threading.get_ident())
+            return "write"
+
+        server = tandem.Server(self.path("host.db"), sync="normal", host_driven=True, auth=auth)
+        with self.assertRaises(tandem.ClosedError):
+            server.service(0)  # not started
+        server.start()  # this thread is now the service thread
+        alice, bob = tandem.Client(server.url), tandem.Client(server.url)
+        a, b = tandem.Doc(), tandem.Doc()
+        alice.subscribe("notes", a)
+        bob.subscribe("notes", b)
+        a.root.text("body").insert(0, "hi from a host loop")
+
+        def serve_until(predicate):
+            deadline = time.monotonic() + WAIT
+            while not predicate():
+                if time.monotonic() > deadline:
+                    return False
+                t = server.timeout()
+                ready, _, _ = select.select([server, alice, bob], [], [],
+                                            0.05 if t is None else min(t, 0.05))
+                server.service(0)
+                for c in (alice, bob):
+                    if c in ready:
+                        c.events()
+            return True
+
+        self.assertTrue(serve_until(lambda: converged(a, b, "host loop")))
+        self.assertEqual(auth_threads, {threading.get_ident()})
+        # Another thread's call waits for this thread's service() and its
+        # auth callbacks run here; the same call here runs at once.
+        done = threading.Event()
+        other = threading.Thread(target=lambda: (server.reauthorize(), done.set()))
+        other.start()
+        self.assertTrue(serve_until(done.is_set))
+        other.join()
+        server.reauthorize()
+        self.assertEqual(auth_threads, {threading.get_ident()})
+        errors = []
+
+        def wrong_thread():
+            try:
+                server.service(0)
+            except tandem.BusyError as e:
+                errors.append(e)
+        t = threading.Thread(target=wrong_thread)
+        t.start()
+        t.join()
+        self.assertEqual(len(errors), 1)
+        server.stop()  # drives the loop itself until peers are closed
+        with self.assertRaises(tandem.ClosedError):
+            server.service(0)
+        alice.free()
+        bob.free()
+        server.close()
+        # An own-thread server has no loop to drive.
+        with tandem.Server(self.path("own.db"), sync="normal") as own:
+            with self.assertRaises(tandem.InvalidArgumentError):
+                own.service(0)
 
 
 if __name__ == "__main__":

@@ -33,9 +33,10 @@
  * Threading: a tandem_doc is not thread-safe — call it from one thread at a
  * time (different documents may be used on different threads at once). Its
  * callbacks run synchronously on the thread whose call made the change. A
- * tandem_store is thread-safe except tandem_store_free. Servers and clients
- * run a network thread each; their sections say which calls are
- * thread-safe and where callbacks run. Free functions for returned data
+ * tandem_store is thread-safe except tandem_store_free. Clients run a
+ * network thread each, and so do servers unless the host drives them
+ * (TANDEM_SERVICE_HOST); their sections say which calls are thread-safe
+ * and where callbacks run. Free functions for returned data
  * (tandem_buf_free, ...) may be called from any thread.
  */
 #ifndef TANDEM_TANDEM_H_
@@ -674,7 +675,8 @@ TANDEM_API tandem_status tandem_store_load_doc(tandem_doc **out, tandem_store *s
                                                const char *name, uint64_t peer_id,
                                                const tandem_doc_options *opts, tandem_error *err);
 /* Folds the log tail of `name` into a new snapshot now (a no-op with no
- * tail). Errors: NOT_FOUND, STORAGE, IO. */
+ * tail). Errors: NOT_FOUND, STORAGE, IO, BUSY (other threads kept
+ * appending to or compacting `name` through several attempts; retry). */
 TANDEM_API tandem_status tandem_store_compact(tandem_store *store, const char *name,
                                               tandem_error *err);
 /* Document names, sorted. Free with tandem_strings_free. */
@@ -727,7 +729,9 @@ typedef struct tandem_named_versions {
 TANDEM_API void tandem_named_versions_free(tandem_named_versions *list);
 
 /* Saves the current state of `name` as a named version labelled `label`;
- * *out_id (optional) is its id. Errors: NOT_FOUND, INVALID_ARG (bad UTF-8). */
+ * *out_id (optional) is its id. Errors: NOT_FOUND, INVALID_ARG (bad UTF-8),
+ * BUSY (concurrent compactions of `name` won several times in a row; retry),
+ * STORAGE, IO. */
 TANDEM_API tandem_status tandem_store_create_version(tandem_store *store, const char *name,
                                                      const char *label, int64_t *out_id,
                                                      tandem_error *err);
@@ -750,23 +754,28 @@ TANDEM_API tandem_status tandem_store_delete_version(tandem_store *store, const 
  * "tandem" on any path, plus /healthz, /metrics and, optionally, static
  * files.
  *
- * Threads: a running server owns one network thread (the libwebsockets
- * service loop); its store commits on a thread of its own. Every
- * tandem_server_* function is thread-safe except tandem_server_free, which
- * must not race other calls on the server. The auth callback runs on the
- * network thread; it must be quick and must not call tandem_server_*
+ * Threads: by default a running server owns one network thread (its
+ * event loop: epoll, through libuv, with libwebsockets on it); its store
+ * commits on a thread of its own. Every tandem_server_* function is
+ * thread-safe except tandem_server_free, which must not race other calls on
+ * the server, and the host-driven calls below. The auth callback runs on
+ * the network thread; it must be quick and must not call tandem_server_*
  * functions (those calls fail with TANDEM_E_BUSY there).
  *
- * Why there is no host-driven tandem_server_service(server, timeout_ms):
- * libwebsockets 4.1 ignores lws_service()'s timeout (it sleeps until its own
- * next event), so a bounded "service for at most N ms" call would need a
- * timer armed around every call, and driving it from the host's own poll()
- * needs lws' foreign-loop integration (every socket the server opens added
- * to and removed from the host's loop). The server also needs no host-thread
- * state: it touches no document the host owns, so its own thread costs the
- * host nothing but a thread. Host-driven event handling is offered where it
- * matters — for clients, whose remote changes land in the host's documents
- * (tandem_client_poll_event + tandem_client_event_fd).
+ * Host-driven servers (service_mode = TANDEM_SERVICE_HOST): no thread is
+ * started. The thread that calls tandem_server_start becomes the server's
+ * SERVICE THREAD and runs the loop by calling tandem_server_service, e.g.
+ * from its own poll()/epoll loop, a GSource or a QSocketNotifier, waiting
+ * on tandem_server_fd for at most tandem_server_timeout ms in between (the
+ * model of libuv's uv_backend_fd/uv_backend_timeout). Nothing of the server
+ * runs between those calls: no socket is read, no timer fires, and the auth
+ * callback runs only inside tandem_server_service (or inside a
+ * tandem_server_* call made on the service thread). Other threads may still
+ * call every thread-safe function: they hand the work to the service thread
+ * (tandem_server_fd turns readable) and wait until its next
+ * tandem_server_service has done it — so they block for as long as the
+ * host does not service. On the service thread itself those calls run
+ * inline.
  *
  * Process-wide side effects of libwebsockets (servers and clients): SIGPIPE
  * is ignored; lws logs errors, warnings and notices to stderr unless
@@ -824,7 +833,15 @@ typedef struct tandem_server_options {
   uint64_t max_awareness_bytes;      /* one awareness state (16 KiB) */
   uint64_t idle_unload_ms;           /* unload a document nobody uses after this (30000) */
   uint64_t awareness_timeout_ms;     /* drop an awareness state not renewed (30000) */
+  /* Added after 0.1.0; an older struct_size (ending at awareness_timeout_ms)
+   * is still accepted and means TANDEM_SERVICE_OWN_THREAD. */
+  int32_t service_mode;              /* TANDEM_SERVICE_OWN_THREAD (default) or TANDEM_SERVICE_HOST */
+  uint32_t reserved2;                /* 0 */
 } tandem_server_options;
+
+/* tandem_server_options.service_mode: who runs the server's event loop. */
+#define TANDEM_SERVICE_OWN_THREAD 0 /* a network thread of the server's own */
+#define TANDEM_SERVICE_HOST 1       /* the thread that starts it, through tandem_server_service */
 
 /* Sets struct_size and the defaults. NULL-safe. Any thread. */
 TANDEM_API void tandem_server_options_init(tandem_server_options *opts);
@@ -837,17 +854,26 @@ TANDEM_API void tandem_server_options_init(tandem_server_options *opts);
  * thread. */
 TANDEM_API tandem_status tandem_server_new(tandem_server **out, const tandem_server_options *opts,
                                            tandem_error *err);
-/* Binds host:port and starts the network thread. Errors: IO (the address
- * cannot be bound; the message says why), BUSY (already running). A stopped
- * server may be started again (a port of 0 picks a new one). */
+/* Binds host:port and starts the network thread — or, host-driven, makes
+ * the calling thread the service thread (it must then call
+ * tandem_server_service). Errors: IO (the address cannot be bound; the
+ * message says why), BUSY (already running). A stopped server may be
+ * started again (a port of 0 picks a new one; a host-driven server gets a
+ * new fd and the calling thread as its service thread). */
 TANDEM_API tandem_status tandem_server_start(tandem_server *server, tandem_error *err);
 /* Graceful stop: refuses new connections, closes every connection (1001)
  * after its queued frames, waits until every store write is durable (at
- * most 5 s), then ends the network thread. A no-op when not running. */
+ * most 5 s), then ends the network thread. A no-op when not running.
+ * Host-driven: on the service thread it runs the loop itself until the
+ * stop is done; on any other thread it waits until the service thread's
+ * tandem_server_service calls have done it (tandem_server_service then
+ * returns CLOSED). */
 TANDEM_API tandem_status tandem_server_stop(tandem_server *server, tandem_error *err);
 /* Stops (as tandem_server_stop), closes the store and calls
  * auth_user_data_free. NULL-safe. Not concurrently with other calls on the
- * server, nor from its auth callback. No callback runs after it returns. */
+ * server, nor from its auth callback; a host-driven server is best freed on
+ * its service thread (elsewhere it waits for that thread to service). No
+ * callback runs after it returns. */
 TANDEM_API void tandem_server_free(tandem_server *server);
 /* The bound port (the real one when 0 was asked for). Errors: CLOSED (not
  * running). */
@@ -866,6 +892,38 @@ TANDEM_API tandem_status tandem_server_revoke_token(tandem_server *server, const
  * after the host's policy changed (a user removed, a document made read
  * only). A no-op when not running. */
 TANDEM_API tandem_status tandem_server_reauthorize(tandem_server *server, tandem_error *err);
+
+/* Host-driven servers: runs the server's loop once. Waits until it has
+ * work — tandem_server_fd readable, a timer due, or a call from another
+ * thread — or `timeout_ms` passed (0: do not wait; negative: no limit),
+ * then does everything that is ready without blocking again: accepts and
+ * reads connections, writes what is queued, fires timers, applies store
+ * completions and work other threads handed over. The auth callback runs
+ * inside it, on this thread. A host loop that polls tandem_server_fd
+ * itself passes 0. Service thread only (the thread that called
+ * tandem_server_start). Errors: INVALID_ARG (NULL; the server runs on its
+ * own thread), BUSY (another thread; from the auth callback), CLOSED (not
+ * started, or stopped). */
+TANDEM_API tandem_status tandem_server_service(tandem_server *server, int32_t timeout_ms,
+                                               tandem_error *err);
+/* Host-driven servers: *out_fd = the server's event fd (an epoll fd),
+ * readable whenever tandem_server_service has work; level-triggered, so
+ * poll it again after each service. Put it in poll()/epoll, g_unix_fd_add,
+ * a QSocketNotifier or uv_poll; never read or close it. It stays valid
+ * until the server stops (a restart gives a new one). Any thread. Errors:
+ * INVALID_ARG (NULL; the server runs on its own thread), CLOSED (not
+ * running). */
+TANDEM_API tandem_status tandem_server_fd(const tandem_server *server, int *out_fd,
+                                          tandem_error *err);
+/* Host-driven servers: *out_ms = how long the host may wait for
+ * tandem_server_fd before calling tandem_server_service anyway: -1 =
+ * until the fd is readable, 0 = service now (e.g. sockets were just added
+ * to the fd's set, or buffered data waits), otherwise the ms until the
+ * next timer. Ask again after every service. Service thread only. Errors:
+ * INVALID_ARG (NULL; own thread), BUSY (another thread), CLOSED (not
+ * running). */
+TANDEM_API tandem_status tandem_server_timeout(tandem_server *server, int32_t *out_ms,
+                                               tandem_error *err);
 
 /* ======================================================================
  * Clients: a connection to a sync server that keeps documents of the host in
