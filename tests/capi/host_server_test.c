@@ -14,21 +14,14 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "net_util.h"
 
 #define WAIT_MS 15000
 
-static char tmpdir[256];
 static int db_counter = 0;
-
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 typedef struct auth_state {
   atomic_int calls;
@@ -49,25 +42,14 @@ static int32_t auth_cb(void *user_data, const char *token, size_t token_len, con
 }
 
 static tandem_server *new_server(int32_t mode, auth_state *auth) {
-  char db[300];
-  snprintf(db, sizeof db, "%s/server%d.db", tmpdir, db_counter++);
+  char db[300], name[32];
+  snprintf(name, sizeof name, "server%d.db", db_counter++);
   tandem_server_options o;
-  tandem_server_options_init(&o);
-  o.db_path = db;
+  server_options_in_tmp(&o, db, sizeof db, name, auth ? auth_cb : NULL, auth);
   o.service_mode = mode;
-  if (auth) {
-    o.auth = auth_cb;
-    o.auth_user_data = auth;
-  }
   tandem_server *s = NULL;
   CHECK_OK(tandem_server_new(&s, &o, ERR));
   return s;
-}
-
-static void url_of(tandem_server *s, char *url, size_t n) {
-  uint16_t port = 0;
-  CHECK_OK(tandem_server_listen_port(s, &port, ERR));
-  snprintf(url, n, "ws://127.0.0.1:%u/", (unsigned)port);
 }
 
 /* One service pass the way a host loop does it: wait on the fd for at
@@ -79,8 +61,7 @@ static tandem_status serve_once(tandem_server *s, int cap_ms) {
   if (st != TANDEM_OK) return st;
   st = tandem_server_timeout(s, &ms, NULL);
   if (st != TANDEM_OK) return st;
-  struct pollfd p = {fd, POLLIN, 0};
-  poll(&p, 1, ms < 0 || ms > cap_ms ? cap_ms : ms);
+  fd_poll(fd, ms < 0 || ms > cap_ms ? cap_ms : ms);
   return tandem_server_service(s, 0, NULL);
 }
 
@@ -106,6 +87,27 @@ static void peer_new(peer *p, const char *url, const char *token) {
 static void peer_free(peer *p) {
   tandem_client_free(p->client);
   tandem_doc_free(p->doc);
+}
+
+/* A host-driven server (asking `auth` if not NULL), started, with two
+ * peers connected to it ("ann" and "ben"). */
+static tandem_server *serve_two_peers(auth_state *auth, peer *a, peer *b) {
+  tandem_server *s = new_server(TANDEM_SERVICE_HOST, auth);
+  CHECK_OK(tandem_server_start(s, ERR));
+  uint16_t port = 0;
+  CHECK_OK(tandem_server_listen_port(s, &port, ERR));
+  char url[64];
+  ws_url(url, sizeof url, port);
+  peer_new(a, url, "ann");
+  peer_new(b, url, "ben");
+  return s;
+}
+
+/* Frees both peers, then the server. */
+static void free_all(tandem_server *s, peer *a, peer *b) {
+  peer_free(a);
+  peer_free(b);
+  tandem_server_free(s);
 }
 
 static void take_events(peer *p) {
@@ -204,10 +206,8 @@ static void test_not_running_and_after_stop(void) {
 
 static void test_options_from_older_header(void) {
   tandem_server_options o;
-  tandem_server_options_init(&o);
   char db[300];
-  snprintf(db, sizeof db, "%s/old.db", tmpdir);
-  o.db_path = db;
+  server_options_in_tmp(&o, db, sizeof db, "old.db", NULL, NULL);
   o.service_mode = TANDEM_SERVICE_HOST;  /* beyond the old size: ignored */
   o.struct_size = (uint32_t)offsetof(tandem_server_options, service_mode);
   tandem_server *s = NULL;
@@ -248,15 +248,21 @@ static void *other_thread(void *arg) {
   return NULL;
 }
 
+/* Runs `what` (see other_thread_args) on `s` from a new thread. */
+static pthread_t start_other_thread(other_thread_args *t, tandem_server *s, int what) {
+  memset(t, 0, sizeof *t);
+  t->server = s;
+  t->what = what;
+  pthread_t th;
+  pthread_create(&th, NULL, other_thread, t);
+  return th;
+}
+
 static void test_wrong_thread(void) {
   tandem_server *s = new_server(TANDEM_SERVICE_HOST, NULL);
   CHECK_OK(tandem_server_start(s, ERR));
   other_thread_args t;
-  memset(&t, 0, sizeof t);
-  t.server = s;
-  pthread_t th;
-  pthread_create(&th, NULL, other_thread, &t);
-  pthread_join(th, NULL);
+  pthread_join(start_other_thread(&t, s, 0), NULL);
   CHECK(t.service == TANDEM_E_BUSY);
   CHECK(t.timeout == TANDEM_E_BUSY);
   CHECK(t.fd == TANDEM_OK);   /* any thread */
@@ -270,13 +276,8 @@ static void test_clients_converge_and_cross_thread_calls(void) {
   auth_state auth;
   memset(&auth, 0, sizeof auth);
   auth.service_thread = pthread_self();
-  tandem_server *s = new_server(TANDEM_SERVICE_HOST, &auth);
-  CHECK_OK(tandem_server_start(s, ERR));
-  char url[64];
-  url_of(s, url, sizeof url);
   peer a, b;
-  peer_new(&a, url, "ann");
-  peer_new(&b, url, "ben");
+  tandem_server *s = serve_two_peers(&auth, &a, &b);
   CHECK_OK(tandem_text_insert(a.doc, &a.text, 0, TANDEM_UNIT_UTF8, "hello", 5, ERR));
   CHECK(serve_until_both(s, &a, &b, "hello"));
   CHECK_OK(tandem_text_insert(b.doc, &b.text, 5, TANDEM_UNIT_UTF8, " world", 6, ERR));
@@ -289,23 +290,17 @@ static void test_clients_converge_and_cross_thread_calls(void) {
   for (int i = 0; i < 50; ++i) serve_once(s, 1);
   int fd = -1;
   CHECK_OK(tandem_server_fd(s, &fd, ERR));
-  struct pollfd p = {fd, POLLIN, 0};
   int32_t ms = 0;
   CHECK_OK(tandem_server_timeout(s, &ms, ERR));
   CHECK(ms != 0);
-  CHECK(poll(&p, 1, 0) == 0);
+  CHECK(fd_poll(fd, 0) == 0);
 
   /* ...until another thread calls in: the fd turns readable, the call
    * waits for our service, and its auth callbacks run here. */
   other_thread_args t;
-  memset(&t, 0, sizeof t);
-  t.server = s;
-  t.what = 1;
-  pthread_t th;
-  pthread_create(&th, NULL, other_thread, &t);
-  CHECK(poll(&p, 1, WAIT_MS) == 1);
-  int64_t deadline = now_ms() + WAIT_MS;
-  while (!atomic_load(&t.done) && now_ms() < deadline) serve_once(s, 10);
+  pthread_t th = start_other_thread(&t, s, 1);
+  CHECK(fd_poll(fd, WAIT_MS) == 1);
+  WAIT_WHILE(!atomic_load(&t.done), WAIT_MS, serve_once(s, 10));
   pthread_join(th, NULL);
   CHECK(t.reauthorize == TANDEM_OK);
   CHECK(atomic_load(&auth.calls) >= calls + 4); /* re-asked for both, on this thread */
@@ -325,52 +320,33 @@ static void test_clients_converge_and_cross_thread_calls(void) {
 
   /* Stop with the clients still connected, from the service thread. */
   CHECK_OK(tandem_server_stop(s, ERR));
-  peer_free(&a);
-  peer_free(&b);
-  tandem_server_free(s);
+  free_all(s, &a, &b);
 }
 
 static void test_stop_from_another_thread(void) {
-  tandem_server *s = new_server(TANDEM_SERVICE_HOST, NULL);
-  CHECK_OK(tandem_server_start(s, ERR));
-  char url[64];
-  url_of(s, url, sizeof url);
   peer a, b;
-  peer_new(&a, url, "ann");
-  peer_new(&b, url, "ben");
+  tandem_server *s = serve_two_peers(NULL, &a, &b);
   CHECK_OK(tandem_text_insert(a.doc, &a.text, 0, TANDEM_UNIT_UTF8, "x", 1, ERR));
   CHECK(serve_until_both(s, &a, &b, "x"));
 
   other_thread_args t;
-  memset(&t, 0, sizeof t);
-  t.server = s;
-  t.what = 2;
-  pthread_t th;
-  pthread_create(&th, NULL, other_thread, &t);
+  pthread_t th = start_other_thread(&t, s, 2);
   /* We keep servicing; the stop completes inside our calls, which then
    * report CLOSED. */
   tandem_status st = TANDEM_OK;
-  int64_t deadline = now_ms() + WAIT_MS;
-  while (st == TANDEM_OK && now_ms() < deadline) st = serve_once(s, 10);
+  WAIT_WHILE(st == TANDEM_OK, WAIT_MS, st = serve_once(s, 10));
   CHECK(st == TANDEM_E_CLOSED);
   pthread_join(th, NULL);
   CHECK(t.stop == TANDEM_OK);
   CHECK(atomic_load(&t.done) == 1);
   int fd;
   CHECK_FAILS(tandem_server_fd(s, &fd, ERR), TANDEM_E_CLOSED);
-  peer_free(&a);
-  peer_free(&b);
-  tandem_server_free(s);
+  free_all(s, &a, &b);
 }
 
 static void test_free_with_clients_connected(void) {
-  tandem_server *s = new_server(TANDEM_SERVICE_HOST, NULL);
-  CHECK_OK(tandem_server_start(s, ERR));
-  char url[64];
-  url_of(s, url, sizeof url);
   peer a, b;
-  peer_new(&a, url, "ann");
-  peer_new(&b, url, "ben");
+  tandem_server *s = serve_two_peers(NULL, &a, &b);
   CHECK_OK(tandem_text_insert(b.doc, &b.text, 0, TANDEM_UNIT_UTF8, "y", 1, ERR));
   CHECK(serve_until_both(s, &a, &b, "y"));
   int64_t t0 = now_ms();
@@ -381,12 +357,7 @@ static void test_free_with_clients_connected(void) {
 }
 
 int main(void) {
-  const char *base = getenv("TMPDIR");
-  snprintf(tmpdir, sizeof tmpdir, "%s/tandem-capi-host-XXXXXX", base && *base ? base : "/tmp");
-  if (!mkdtemp(tmpdir)) {
-    perror("mkdtemp");
-    return 2;
-  }
+  if (!tmpdir_make("host")) return 2;
   CHECK_OK(tandem_set_network_log_level(TANDEM_LOG_NONE, ERR));
   RUN(test_null_handles);
   RUN(test_wrong_mode);
@@ -396,8 +367,6 @@ int main(void) {
   RUN(test_clients_converge_and_cross_thread_calls);
   RUN(test_stop_from_another_thread);
   RUN(test_free_with_clients_connected);
-  char cmd[400];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+  tmpdir_remove();
   return check_report();
 }

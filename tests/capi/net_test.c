@@ -11,29 +11,12 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "net_util.h"
 
 #define WAIT_MS 15000
-
-static char tmpdir[256];
-
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms) {
-  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
-
-static void path_in_tmp(char *out, size_t n, const char *name) {
-  snprintf(out, n, "%s/%s", tmpdir, name);
-}
 
 /* ---- a server */
 
@@ -66,16 +49,10 @@ static void auth_free(void *user_data) { atomic_fetch_add(&((auth_state *)user_d
 
 static tandem_server *start_server(const char *db_name, auth_state *auth, uint16_t *port) {
   char db[400];
-  path_in_tmp(db, sizeof db, db_name);
   tandem_server_options o;
-  tandem_server_options_init(&o);
-  o.db_path = db;
+  server_options_in_tmp(&o, db, sizeof db, db_name, auth ? auth_cb : NULL, auth);
   o.sync = TANDEM_SYNC_NORMAL;
-  if (auth) {
-    o.auth = auth_cb;
-    o.auth_user_data = auth;
-    o.auth_user_data_free = auth_free;
-  }
+  if (auth) o.auth_user_data_free = auth_free;
   tandem_server *s = NULL;
   CHECK_OK(tandem_server_new(&s, &o, ERR));
   if (!s) exit(2);
@@ -104,11 +81,9 @@ static void peer_new(peer *p, uint16_t port, const char *token, const char *offl
   memset(p, 0, sizeof *p);
   p->last_status = -1;
   char url[64];
-  snprintf(url, sizeof url, "ws://127.0.0.1:%u/", (unsigned)port);
   uint32_t backoff[] = {50, 100, 200};
   tandem_client_options o;
-  tandem_client_options_init(&o);
-  o.url = url;
+  client_options_for(&o, url, sizeof url, port);
   o.token = token;
   o.offline_db_path = offline_db;
   o.backoff_ms = backoff;
@@ -127,6 +102,30 @@ static void peer_free(peer *p) {
   tandem_doc_free(p->doc);
   p->client = NULL;
   p->doc = NULL;
+}
+
+/* A server storing in `db_name` (no auth) and two connected peers on it,
+ * both subscribed to `doc_name` unless that is NULL; `port` may be NULL. */
+static tandem_server *start_pair(const char *db_name, const char *doc_name, peer *a, peer *b,
+                                 uint16_t *port) {
+  uint16_t p;
+  tandem_server *s = start_server(db_name, NULL, &p);
+  peer_new(a, p, NULL, NULL, 1);
+  peer_new(b, p, NULL, NULL, 1);
+  if (doc_name) {
+    CHECK_OK(tandem_client_subscribe(a->client, doc_name, a->doc, ERR));
+    CHECK_OK(tandem_client_subscribe(b->client, doc_name, b->doc, ERR));
+  }
+  if (port) *port = p;
+  return s;
+}
+
+/* Frees the peers (`c` may be NULL), then the server. */
+static void free_all(tandem_server *s, peer *a, peer *b, peer *c) {
+  peer_free(a);
+  peer_free(b);
+  if (c) peer_free(c);
+  tandem_server_free(s);
 }
 
 static void record(peer *p, const tandem_event *ev) {
@@ -181,16 +180,6 @@ static int wait_for(peer **ps, int n, cond_fn cond, void *arg) {
   return 1;
 }
 
-static char *json_of(tandem_doc *d) {
-  tandem_buf b = {NULL, 0};
-  if (tandem_doc_to_json(d, NULL, &b, NULL) != TANDEM_OK) return NULL;
-  char *s = (char *)malloc(b.len + 1);
-  memcpy(s, b.data ? (const char *)b.data : "", b.len);
-  s[b.len] = 0;
-  tandem_buf_free(&b);
-  return s;
-}
-
 /* All docs have the same JSON, containing `arg` (a substring) if set. */
 static int converged(peer **ps, int n, void *arg) {
   char *first = json_of(ps[0]->doc);
@@ -230,16 +219,11 @@ static void add_count(tandem_doc *d, int64_t n) {
   CHECK_OK(tandem_doc_commit_transaction(d, NULL, ERR));
 }
 
-static int fd_readable(int fd) {
-  struct pollfd p = {fd, POLLIN, 0};
-  return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
-}
-
 /* ------------------------------------------------------------ tests */
 
 static void test_server_lifecycle(void) {
   char db[400];
-  path_in_tmp(db, sizeof db, "lifecycle.db");
+  tmp_path(db, sizeof db, "lifecycle.db");
   tandem_server_options o;
   tandem_server_options_init(&o);
   CHECK(o.struct_size == sizeof o);
@@ -279,7 +263,7 @@ static void test_server_lifecycle(void) {
 
   /* A second server cannot bind the same port: IO with a message. */
   char db2[400];
-  path_in_tmp(db2, sizeof db2, "lifecycle2.db");
+  tmp_path(db2, sizeof db2, "lifecycle2.db");
   tandem_server_options o2;
   tandem_server_options_init(&o2);
   o2.db_path = db2;
@@ -309,10 +293,8 @@ static void test_server_lifecycle(void) {
 
 static void test_two_clients_converge(void) {
   uint16_t port;
-  tandem_server *s = start_server("converge.db", NULL, &port);
   peer a, b;
-  peer_new(&a, port, NULL, NULL, 1);
-  peer_new(&b, port, NULL, NULL, 1);
+  tandem_server *s = start_pair("converge.db", NULL, &a, &b, &port);
   peer *ps[2] = {&a, &b};
 
   /* B's document holds something before it subscribes: it is merged in. */
@@ -369,10 +351,7 @@ static void test_two_clients_converge(void) {
   CHECK(ja && strstr(ja, "local") == NULL);
   free(ja);
 
-  peer_free(&a);
-  peer_free(&b);
-  peer_free(&c);
-  tandem_server_free(s);
+  free_all(s, &a, &b, &c);
 }
 
 static int32_t count_cb(void *user_data, const tandem_event *ev) {
@@ -405,10 +384,8 @@ static void test_dispatch_and_wake_callback(void) {
   uint16_t port;
   tandem_server *s = start_server("dispatch.db", NULL, &port);
   char url[64];
-  snprintf(url, sizeof url, "ws://127.0.0.1:%u/", (unsigned)port);
   tandem_client_options o;
-  tandem_client_options_init(&o);
-  o.url = url;
+  client_options_for(&o, url, sizeof url, port);
   o.wake = on_wake;
   o.wake_user_data = &wakes;
   o.wake_user_data_free = on_wake_free;
@@ -423,8 +400,7 @@ static void test_dispatch_and_wake_callback(void) {
   int64_t deadline = now_ms() + WAIT_MS;
   int32_t status = -1;
   while (now_ms() < deadline) {
-    struct pollfd p = {fd, POLLIN, 0};
-    if (poll(&p, 1, 50) == 1) {
+    if (fd_poll(fd, 50) == 1) {
       size_t got = 0;
       CHECK_OK(tandem_client_dispatch(c, count_cb, &n, 0, &got, ERR));
       CHECK(got > 0);
@@ -447,8 +423,7 @@ static void test_dispatch_and_wake_callback(void) {
   /* A callback that asks to stop: USER, after one event. */
   CHECK_OK(tandem_client_disconnect(c, ERR));
   int offline = 0;
-  deadline = now_ms() + WAIT_MS;
-  while (now_ms() < deadline && !fd_readable(fd)) sleep_ms(10);
+  WAIT_WHILE(!fd_readable(fd), WAIT_MS, sleep_ms(10));
   CHECK_FAILS(tandem_client_dispatch(c, stop_cb, &offline, 1, &got, ERR), TANDEM_E_USER);
   CHECK(offline == 1 && got == 1);
   CHECK_FAILS(tandem_client_dispatch(c, NULL, NULL, 0, NULL, ERR), TANDEM_E_INVALID_ARG);
@@ -490,8 +465,7 @@ static void test_auth(void) {
   CHECK(r.last_error_code == TANDEM_NET_ERROR_FORBIDDEN);
   set_key(w.doc, "marker", "m");
   peer *wp[1] = {&w};
-  int64_t until = now_ms() + 300;
-  while (now_ms() < until) pump(wp, 1, 20);
+  WAIT_WHILE(1, 300, pump(wp, 1, 20));
   char *jw = json_of(w.doc);
   CHECK(jw && strstr(jw, "sneaky") == NULL);
   free(jw);
@@ -513,8 +487,7 @@ static void test_auth(void) {
   CHECK_OK(tandem_server_revoke_token(s, "writer-1", ERR));
   int offline = TANDEM_CLIENT_OFFLINE;
   (void)offline;
-  int64_t deadline = now_ms() + WAIT_MS;
-  while (now_ms() < deadline && w.statuses[TANDEM_CLIENT_OFFLINE] == 0) pump(wp, 1, 50);
+  WAIT_WHILE(w.statuses[TANDEM_CLIENT_OFFLINE] == 0, WAIT_MS, pump(wp, 1, 50));
   CHECK(w.statuses[TANDEM_CLIENT_OFFLINE] >= 1);
 
   peer_free(&w);
@@ -538,13 +511,8 @@ static int awareness_has(peer **ps, int n, void *arg) {
 }
 
 static void test_awareness(void) {
-  uint16_t port;
-  tandem_server *s = start_server("awareness.db", NULL, &port);
   peer a, b;
-  peer_new(&a, port, NULL, NULL, 1);
-  peer_new(&b, port, NULL, NULL, 1);
-  CHECK_OK(tandem_client_subscribe(a.client, "room", a.doc, ERR));
-  CHECK_OK(tandem_client_subscribe(b.client, "room", b.doc, ERR));
+  tandem_server *s = start_pair("awareness.db", "room", &a, &b, NULL);
   CHECK_FAILS(tandem_client_set_awareness(a.client, "elsewhere", (const uint8_t *)"x", 1, ERR),
               TANDEM_E_NOT_FOUND);
   tandem_awareness list = {NULL, 0};
@@ -567,16 +535,14 @@ static void test_awareness(void) {
   /* len 0 clears it. */
   CHECK_OK(tandem_client_set_awareness(a.client, "room", NULL, 0, ERR));
   CHECK(wait_for(bp, 2, awareness_has, NULL));
-  peer_free(&a);
-  peer_free(&b);
-  tandem_server_free(s);
+  free_all(s, &a, &b, NULL);
 }
 
 static void test_offline_persistence(void) {
   uint16_t port;
   tandem_server *s = start_server("offline-server.db", NULL, &port);
   char off[400];
-  path_in_tmp(off, sizeof off, "offline-client.db");
+  tmp_path(off, sizeof off, "offline-client.db");
   /* Offline from the start: edits are stored in the client's outbox. */
   peer a;
   peer_new(&a, port, NULL, off, 0);
@@ -602,19 +568,12 @@ static void test_offline_persistence(void) {
   CHECK_OK(tandem_client_subscribe(c.client, "trip", c.doc, ERR));
   peer *bc[2] = {&b, &c};
   CHECK(wait_for(bc, 2, converged, "\"count\":4"));
-  peer_free(&b);
-  peer_free(&c);
-  tandem_server_free(s);
+  free_all(s, &b, &c, NULL);
 }
 
 static void test_transaction_open_and_freed_doc(void) {
-  uint16_t port;
-  tandem_server *s = start_server("busy.db", NULL, &port);
   peer a, b;
-  peer_new(&a, port, NULL, NULL, 1);
-  peer_new(&b, port, NULL, NULL, 1);
-  CHECK_OK(tandem_client_subscribe(a.client, "t", a.doc, ERR));
-  CHECK_OK(tandem_client_subscribe(b.client, "t", b.doc, ERR));
+  tandem_server *s = start_pair("busy.db", "t", &a, &b, NULL);
   peer *ab[2] = {&a, &b};
   int synced = TANDEM_CLIENT_SYNCED;
   CHECK(wait_for(ab, 2, status_is, &synced));
@@ -627,8 +586,7 @@ static void test_transaction_open_and_freed_doc(void) {
   int busy = 0;
   int64_t deadline = now_ms() + WAIT_MS;
   while (!busy && now_ms() < deadline) {
-    struct pollfd p = {a.fd, POLLIN, 0};
-    poll(&p, 1, 50);
+    fd_poll(a.fd, 50);
     tandem_status st = tandem_client_poll_event(a.client, &ev, NULL);
     if (st == TANDEM_E_BUSY) busy = 1;
     else if (st == TANDEM_OK) record(&a, &ev);
@@ -647,10 +605,8 @@ static void test_transaction_open_and_freed_doc(void) {
   a.doc = NULL;
   set_key(b.doc, "k2", "v2");
   int remote_before = a.events[TANDEM_EVENT_REMOTE_CHANGE];
-  deadline = now_ms() + WAIT_MS;
   peer *ap[1] = {&a};
-  while (now_ms() < deadline && a.events[TANDEM_EVENT_REMOTE_CHANGE] == remote_before)
-    pump(ap, 1, 50);
+  WAIT_WHILE(a.events[TANDEM_EVENT_REMOTE_CHANGE] == remote_before, WAIT_MS, pump(ap, 1, 50));
   CHECK(a.events[TANDEM_EVENT_REMOTE_CHANGE] > remote_before);
   /* The name is still subscribed; a new doc can be bound after unsubscribe. */
   tandem_doc *again = new_doc(99);
@@ -662,9 +618,7 @@ static void test_transaction_open_and_freed_doc(void) {
   a.doc = again;
   peer *ab2[2] = {&a, &b};
   CHECK(wait_for(ab2, 2, converged, "\"k2\":\"v2\""));
-  peer_free(&a);
-  peer_free(&b);
-  tandem_server_free(s);
+  free_all(s, &a, &b, NULL);
 }
 
 static void test_closed_and_null_clients(void) {
@@ -794,13 +748,8 @@ static void *hammer_run(void *arg) {
 }
 
 static void test_thread_safe_calls(void) {
-  uint16_t port;
-  tandem_server *s = start_server("threads.db", NULL, &port);
   peer a, b;
-  peer_new(&a, port, NULL, NULL, 1);
-  peer_new(&b, port, NULL, NULL, 1);
-  CHECK_OK(tandem_client_subscribe(a.client, "shared", a.doc, ERR));
-  CHECK_OK(tandem_client_subscribe(b.client, "shared", b.doc, ERR));
+  tandem_server *s = start_pair("threads.db", "shared", &a, &b, NULL);
   atomic_int stop;
   atomic_init(&stop, 0);
   hammer h[4] = {{a.client, &stop, 0, 0}, {a.client, &stop, 0, 0}, {b.client, &stop, 0, 0},
@@ -822,18 +771,11 @@ static void test_thread_safe_calls(void) {
     calls += h[i].calls;
   }
   CHECK(calls > 0);
-  peer_free(&a);
-  peer_free(&b);
-  tandem_server_free(s);
+  free_all(s, &a, &b, NULL);
 }
 
 int main(void) {
-  const char *base = getenv("TMPDIR");
-  snprintf(tmpdir, sizeof tmpdir, "%s/tandem-capi-net-XXXXXX", base && *base ? base : "/tmp");
-  if (!mkdtemp(tmpdir)) {
-    perror("mkdtemp");
-    return 2;
-  }
+  if (!tmpdir_make("net")) return 2;
   CHECK_FAILS(tandem_set_network_log_level(42, ERR), TANDEM_E_INVALID_ARG);
   CHECK_OK(tandem_set_network_log_level(TANDEM_LOG_NONE, ERR));
   RUN(test_server_lifecycle);
@@ -845,8 +787,6 @@ int main(void) {
   RUN(test_offline_persistence);
   RUN(test_transaction_open_and_freed_doc);
   RUN(test_thread_safe_calls);
-  char cmd[400];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+  tmpdir_remove();
   return check_report();
 }

@@ -30,25 +30,12 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "net_util.h"
 
 #define WAIT_MS 30000
-
-static char tmpdir[256];
-
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms) {
-  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
 
 /* ---- per-thread failure log */
 
@@ -95,17 +82,6 @@ static void check_log(const char *who, const tlog *log) {
   CHECK(log->checks > 0);
   if (log->failures)
     fprintf(stderr, "  %s: %d failures, first: %s\n", who, log->failures, log->first);
-}
-
-static char *json_of(tandem_doc *d) {
-  tandem_buf b = {NULL, 0};
-  if (tandem_doc_to_json(d, NULL, &b, NULL) != TANDEM_OK) return NULL;
-  char *s = (char *)malloc(b.len + 1);
-  if (!s) exit(2);
-  memcpy(s, b.data ? (const char *)b.data : "", b.len);
-  s[b.len] = 0;
-  tandem_buf_free(&b);
-  return s;
 }
 
 /* The number after "\"key\":" in a JSON text, or -1. */
@@ -289,7 +265,7 @@ static void remove_store_files(const char *path) {
 
 static void test_shared_store(void) {
   char path[320];
-  snprintf(path, sizeof path, "%s/store.db", tmpdir);
+  tmp_path(path, sizeof path, "store.db");
   tandem_store_options so;
   tandem_store_options_init(&so);
   so.sync = TANDEM_SYNC_NORMAL;
@@ -433,11 +409,9 @@ static host hosts[HOSTS + 1]; /* the last one is the victim */
 
 static void host_client_new(host *h, uint16_t port) {
   char url[64];
-  snprintf(url, sizeof url, "ws://127.0.0.1:%u/", (unsigned)port);
   uint32_t backoff[] = {20, 50, 100};
   tandem_client_options o;
-  tandem_client_options_init(&o);
-  o.url = url;
+  client_options_for(&o, url, sizeof url, port);
   o.token = h->token;
   o.backoff_ms = backoff;
   o.backoff_count = 3;
@@ -467,8 +441,7 @@ static int32_t record_cb(void *user_data, const tandem_event *ev) {
 static void host_pump(host *h, int ms, int use_dispatch) {
   int fd = -1;
   TCHECK_OK(&h->log, tandem_client_event_fd(h->client, &fd, TERR));
-  struct pollfd p = {fd, POLLIN, 0};
-  if (poll(&p, 1, ms) <= 0) return;
+  if (fd_poll(fd, ms) <= 0) return;
   if (use_dispatch) {
     size_t n = 0;
     TCHECK_OK(&h->log, tandem_client_dispatch(h->client, record_cb, h, 0, &n, TERR));
@@ -495,6 +468,16 @@ static void host_pump(host *h, int ms, int use_dispatch) {
   tandem_event_clear(&ev);
 }
 
+/* Makes the host's document and binds it to "shared" (counted in
+ * `subscribed`); 0 if there is no document. */
+static int host_subscribe(host *h) {
+  TCHECK_OK(&h->log, tandem_doc_new(&h->doc, TANDEM_PEER_RANDOM, NULL, TERR));
+  if (!h->doc) return 0;
+  TCHECK_OK(&h->log, tandem_client_subscribe(h->client, "shared", h->doc, TERR));
+  atomic_fetch_add(&subscribed, 1);
+  return 1;
+}
+
 static int host_has_all(host *h) {
   char *j = json_of(h->doc);
   int ok = json_number(j, "count") == HOSTS * HOST_EDITS;
@@ -509,10 +492,7 @@ static int host_has_all(host *h) {
 
 static void *host_run(void *arg) {
   host *h = (host *)arg;
-  TCHECK_OK(&h->log, tandem_doc_new(&h->doc, TANDEM_PEER_RANDOM, NULL, TERR));
-  if (!h->doc) return NULL;
-  TCHECK_OK(&h->log, tandem_client_subscribe(h->client, "shared", h->doc, TERR));
-  atomic_fetch_add(&subscribed, 1);
+  if (!host_subscribe(h)) return NULL;
   tandem_container root;
   tandem_doc_root(h->doc, &root, NULL);
   char side[16];
@@ -552,9 +532,8 @@ static void *host_run(void *arg) {
   }
   atomic_fetch_add(&hosts_edited, 1);
   /* Take events until every host's edits are in this replica. */
-  int64_t deadline = now_ms() + WAIT_MS;
   int all = 0, round = 0;
-  while (!(all = host_has_all(h)) && now_ms() < deadline) host_pump(h, 20, round++ % 2);
+  WAIT_WHILE(!(all = host_has_all(h)), WAIT_MS, host_pump(h, 20, round++ % 2));
   TCHECK(&h->log, all);
   char *j = json_of(h->doc);
   if (j && strlen(j) < sizeof h->json) strcpy(h->json, j);
@@ -562,8 +541,7 @@ static void *host_run(void *arg) {
   atomic_fetch_add(&hosts_converged, 1);
   /* Keep taking events until the server (stopped by another thread) is
    * gone; the network thread keeps reconnecting meanwhile. */
-  deadline = now_ms() + WAIT_MS;
-  while (h->offline_after_stop == 0 && now_ms() < deadline) host_pump(h, 20, round++ % 2);
+  WAIT_WHILE(h->offline_after_stop == 0, WAIT_MS, host_pump(h, 20, round++ % 2));
   TCHECK(&h->log, h->offline_after_stop > 0);
   return NULL;
 }
@@ -572,25 +550,17 @@ static void *host_run(void *arg) {
  * thread while a hammer keeps calling it. */
 static void *victim_run(void *arg) {
   host *h = (host *)arg;
-  TCHECK_OK(&h->log, tandem_doc_new(&h->doc, TANDEM_PEER_RANDOM, NULL, TERR));
-  if (!h->doc) return NULL;
-  TCHECK_OK(&h->log, tandem_client_subscribe(h->client, "shared", h->doc, TERR));
-  atomic_fetch_add(&subscribed, 1);
-  int64_t deadline = now_ms() + WAIT_MS;
-  while (h->statuses[TANDEM_CLIENT_SYNCED] == 0 && now_ms() < deadline) host_pump(h, 20, 0);
+  if (!host_subscribe(h)) return NULL;
+  WAIT_WHILE(h->statuses[TANDEM_CLIENT_SYNCED] == 0, WAIT_MS, host_pump(h, 20, 0));
   TCHECK(&h->log, h->statuses[TANDEM_CLIENT_SYNCED] > 0);
   int offline_before = h->statuses[TANDEM_CLIENT_OFFLINE];
   atomic_store(&victim_synced, 1);
-  deadline = now_ms() + WAIT_MS;
-  while (!atomic_load(&victim_revoked) && now_ms() < deadline) host_pump(h, 20, 1);
+  WAIT_WHILE(!atomic_load(&victim_revoked), WAIT_MS, host_pump(h, 20, 1));
   /* Revoked: the server closed the connection before revoke returned. */
-  deadline = now_ms() + WAIT_MS;
-  while (h->statuses[TANDEM_CLIENT_OFFLINE] == offline_before && now_ms() < deadline)
-    host_pump(h, 20, 0);
+  WAIT_WHILE(h->statuses[TANDEM_CLIENT_OFFLINE] == offline_before, WAIT_MS, host_pump(h, 20, 0));
   TCHECK(&h->log, h->statuses[TANDEM_CLIENT_OFFLINE] > offline_before);
   int synced_before = h->statuses[TANDEM_CLIENT_SYNCED];
-  deadline = now_ms() + 300;
-  while (now_ms() < deadline) host_pump(h, 20, 1);
+  WAIT_WHILE(1, 300, host_pump(h, 20, 1));
   TCHECK(&h->log, h->statuses[TANDEM_CLIENT_SYNCED] == synced_before); /* never again */
   TCHECK_OK(&h->log, tandem_client_close(h->client, TERR));
   TCHECK_ST2(&h->log, tandem_client_close(h->client, TERR), TANDEM_E_CLOSED, TANDEM_E_CLOSED);
@@ -725,12 +695,9 @@ static void *stopper_run(void *arg) {
 
 static void test_clients_and_server(void) {
   char db[320];
-  snprintf(db, sizeof db, "%s/server.db", tmpdir);
   tandem_server_options so;
-  tandem_server_options_init(&so);
-  so.db_path = db;
+  server_options_in_tmp(&so, db, sizeof db, "server.db", auth_cb, NULL);
   so.sync = TANDEM_SYNC_NORMAL;
-  so.auth = auth_cb;
   CHECK_OK(tandem_server_new(&server, &so, ERR));
   if (!server) return;
   CHECK_OK(tandem_server_start(server, ERR));
@@ -778,8 +745,7 @@ static void test_clients_and_server(void) {
 
   /* Wait until the hosts have converged (they copy their JSON), then stop
    * the server from another thread while they keep taking events. */
-  int64_t deadline = now_ms() + WAIT_MS;
-  while (atomic_load(&hosts_converged) < HOSTS && now_ms() < deadline) sleep_ms(20);
+  WAIT_WHILE(atomic_load(&hosts_converged) < HOSTS, WAIT_MS, sleep_ms(20));
   CHECK(atomic_load(&hosts_converged) == HOSTS);
   sleep_ms(100); /* let the last acks land; the stop is graceful anyway */
   CHECK(pthread_create(&st, NULL, stopper_run, &sp) == 0);
@@ -841,17 +807,10 @@ static void test_clients_and_server(void) {
 }
 
 int main(void) {
-  const char *base = getenv("TMPDIR");
-  snprintf(tmpdir, sizeof tmpdir, "%s/tandem-capi-threads-XXXXXX", base && *base ? base : "/tmp");
-  if (!mkdtemp(tmpdir)) {
-    perror("mkdtemp");
-    return 2;
-  }
+  if (!tmpdir_make("threads")) return 2;
   CHECK_OK(tandem_set_network_log_level(TANDEM_LOG_NONE, ERR));
   RUN(test_shared_store);
   RUN(test_clients_and_server);
-  char cmd[400];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+  tmpdir_remove();
   return check_report();
 }
