@@ -131,6 +131,7 @@ void tandem_doc_free(tandem_doc* doc) {
     doc->binding = nullptr;
     for (auto& [id, reg] : doc->observers) reg->End();
     if (doc->listener) doc->listener->End();
+    tandem::capi::EndUndoManagers(doc);
     doc->doc.reset();
   } catch (...) {
   }

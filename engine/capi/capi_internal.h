@@ -8,6 +8,7 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -73,6 +74,9 @@ struct tandem_doc {
   std::shared_ptr<tandem::capi::Registration> listener;  // the host's update listener
   tandem_update_cb listener_cb = nullptr;
   tandem::capi::DocBinding* binding = nullptr;  // set while bound to a client
+  // Undo managers over this document: tandem_doc_free ends them first (their
+  // core objects unhook from the Doc), leaving the handles to tandem_undo_free.
+  std::set<tandem_undo*> undo_managers;
 };
 
 struct tandem_store {
@@ -120,6 +124,9 @@ uint64_t PickPeer(uint64_t requested);
 // Installs the core update listener that feeds the doc's binding and the
 // host's listener (or removes it when neither is set).
 void RefreshUpdateListener(tandem_doc* d);
+// Ends every undo manager of `d` (before its Doc goes); their handles stay
+// valid and fail with CLOSED (capi_undo.cc).
+void EndUndoManagers(tandem_doc* d) noexcept;
 // Wraps a core Doc in a new handle (throws bad_alloc).
 tandem_doc* NewDocHandle(std::unique_ptr<Doc> doc);
 

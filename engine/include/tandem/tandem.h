@@ -1158,11 +1158,71 @@ TANDEM_API tandem_status tandem_client_event_fd(const tandem_client *client, int
                                                 tandem_error *err);
 
 /* ======================================================================
- * Reserved for the part of issue 6 that is built elsewhere and will be
- * added here (same conventions):
- *   - Undo: tandem_undo_manager_new/_free, _undo, _redo, ... (over
- *     engine/core/undo_manager.h).
+ * Undo manager
+ *
+ * Undoes and redoes this peer's own transactions on a set of containers
+ * (and everything nested in them), leaving other peers' edits in place:
+ * undoing an insert deletes what is left of it, undoing a delete restores
+ * the content, undoing a map write restores the previous value. Local
+ * transactions that commit within `capture_window_ms` of each other merge
+ * into one step. Undo and redo are themselves local transactions (origin
+ * "undo" / "redo"): they reach observers, the update listener and a bound
+ * client like any edit. docs/undo.md has the rules.
+ *
+ * Threading: like its document — one thread at a time, the document's.
+ * Lifetime: a manager belongs to its document; tandem_doc_free ends it
+ * (later calls fail with CLOSED) but the handle must still be released
+ * with tandem_undo_free.
  * ====================================================================== */
+
+typedef struct tandem_undo tandem_undo;
+
+typedef struct tandem_undo_options {
+  uint32_t struct_size;       /* sizeof(tandem_undo_options), set by _init */
+  uint32_t reserved;          /* 0 */
+  uint64_t capture_window_ms; /* merge window for consecutive transactions (default 500) */
+  uint64_t max_steps;         /* oldest steps dropped beyond this; 0 = no limit (default) */
+} tandem_undo_options;
+
+/* Sets struct_size and the defaults. NULL-safe. Any thread. */
+TANDEM_API void tandem_undo_options_init(tandem_undo_options *opts);
+
+/* Creates an undo manager over `scope` (`count` containers of `doc`; at
+ * least one) that tracks local transactions committed from now on. `opts`
+ * may be NULL. Ownership: *out belongs to the caller (tandem_undo_free).
+ * Errors: INVALID_ARG (NULL doc/out/scope, count 0, a handle of another
+ * document, opts not initialised), VERSION (opts from a newer header),
+ * NO_MEMORY. The document's thread. */
+TANDEM_API tandem_status tandem_undo_new(tandem_undo **out, tandem_doc *doc,
+                                         const tandem_container *scope, size_t count,
+                                         const tandem_undo_options *opts, tandem_error *err);
+
+/* Releases the manager (it stops tracking). NULL-safe. The document's
+ * thread, or any thread once the document is freed. */
+TANDEM_API void tandem_undo_free(tandem_undo *undo);
+
+/* Undoes the newest step (moving it to the redo stack). *out_changed
+ * (optional) is 1 if the document changed, 0 if there was nothing to undo.
+ * Errors: INVALID_ARG (NULL), CLOSED (the document was freed), BUSY (a
+ * transaction is open on the document). The document's thread. */
+TANDEM_API tandem_status tandem_undo_undo(tandem_undo *undo, int *out_changed, tandem_error *err);
+
+/* Redoes the newest undone step; a new local edit in scope clears the redo
+ * stack. Same out-parameter, errors and thread as tandem_undo_undo. */
+TANDEM_API tandem_status tandem_undo_redo(tandem_undo *undo, int *out_changed, tandem_error *err);
+
+/* Steps available to undo / redo. Errors: INVALID_ARG (NULL), CLOSED.
+ * The document's thread. */
+TANDEM_API tandem_status tandem_undo_counts(const tandem_undo *undo, size_t *out_undo,
+                                            size_t *out_redo, tandem_error *err);
+
+/* Ends the current capture window: the next transaction starts a new step
+ * even if it comes within capture_window_ms. Errors: INVALID_ARG, CLOSED.
+ * The document's thread. */
+TANDEM_API tandem_status tandem_undo_stop_capturing(tandem_undo *undo, tandem_error *err);
+
+/* Drops both stacks. Errors: INVALID_ARG, CLOSED. The document's thread. */
+TANDEM_API tandem_status tandem_undo_clear(tandem_undo *undo, tandem_error *err);
 
 #ifdef __cplusplus
 } /* extern "C" */
