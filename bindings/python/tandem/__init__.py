@@ -7,7 +7,7 @@
         doc.root.text("body").insert(0, "hello")
 
 Modules: doc (Doc, Map, List, Text, Counter, events), store (Store),
-errors (TandemError and one subclass per status code), net (Server,
+errors (TandemError and one subclass per status code), undo (UndoManager), net (Server,
 Client, Event: the sync server and clients).
 """
 
@@ -20,12 +20,13 @@ from .errors import (AgainError, AuthError, BusyError, ClosedError, InternalErro
                      UserError, VersionError, WrongTypeError)
 from .net import Client, Event, Server, set_network_log_level
 from .store import DocInfo, NamedVersion, Store
+from .undo import UndoManager
 
 __version__ = _ffi.lib.tandem_version_string().decode()
 library_path = _ffi.lib.path
 
 __all__ = [
-    "ApplyResult", "Change", "ChangeEvent", "Counter", "Doc", "List", "Map", "MISSING",
+    "UndoManager", "ApplyResult", "Change", "ChangeEvent", "Counter", "Doc", "List", "Map", "MISSING",
     "StickyPosition", "Subscription", "Text", "Transaction", "UnresolvedContainer",
     "AgainError", "AuthError", "BusyError", "ClosedError", "InternalError",
     "InvalidArgumentError", "LimitError", "NoMemoryError", "NotFoundError", "ProtocolError",

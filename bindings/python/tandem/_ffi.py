@@ -37,6 +37,11 @@ class DocOptions(Structure):
                 ("max_update_bytes", c_uint64), ("max_pending_ops", c_uint64)]
 
 
+class UndoOptions(Structure):
+    _fields_ = [("struct_size", c_uint32), ("reserved", c_uint32),
+                ("capture_window_ms", c_uint64), ("max_steps", c_uint64)]
+
+
 class Value(Structure):
     _fields_ = [("type", c_int32), ("bool_value", c_int32), ("int_value", c_int64),
                 ("double_value", c_double), ("data", c_void_p), ("len", c_size_t),
@@ -171,6 +176,15 @@ _SIGNATURES = {
     "tandem_doc_new_from_snapshot": (status, [POINTER(doc_p), bytes_p, c_size_t, c_uint64,
                                               POINTER(DocOptions), err_p]),
     "tandem_doc_free": (None, [doc_p]),
+    "tandem_undo_options_init": (None, [POINTER(UndoOptions)]),
+    "tandem_undo_new": (status, [POINTER(c_void_p), doc_p, cont_p, c_size_t,
+                                 POINTER(UndoOptions), err_p]),
+    "tandem_undo_free": (None, [c_void_p]),
+    "tandem_undo_undo": (status, [c_void_p, POINTER(c_int32), err_p]),
+    "tandem_undo_redo": (status, [c_void_p, POINTER(c_int32), err_p]),
+    "tandem_undo_counts": (status, [c_void_p, POINTER(c_size_t), POINTER(c_size_t), err_p]),
+    "tandem_undo_stop_capturing": (status, [c_void_p, err_p]),
+    "tandem_undo_clear": (status, [c_void_p, err_p]),
     "tandem_doc_peer_id": (status, [doc_p, POINTER(c_uint64), err_p]),
     "tandem_doc_root": (status, [doc_p, cont_p, err_p]),
     "tandem_doc_begin_transaction": (status, [doc_p, c_char_p, err_p]),
