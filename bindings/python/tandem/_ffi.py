@@ -32,6 +32,23 @@ class Container(Structure):
     _fields_ = [("doc_id", c_uint64), ("index", c_uint32), ("type", c_uint32)]
 
 
+class Owned:
+    """Base of the objects that own a library handle and release it in
+    close(): a context manager, and closed when garbage-collected."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
 class DocOptions(Structure):
     _fields_ = [("struct_size", c_uint32), ("max_depth", c_uint32),
                 ("max_update_bytes", c_uint64), ("max_pending_ops", c_uint64)]

@@ -455,7 +455,7 @@ def _to_c(value):
     return v, keep
 
 
-class Doc:
+class Doc(_ffi.Owned):
     """A replica of one document. `Doc(peer_id=0)` picks a random peer id.
 
     Use `with doc.transaction("origin"):` to group edits into one update and
@@ -488,18 +488,6 @@ class Doc:
         if self._ptr:
             lib.tandem_doc_free(self._ptr)
             self._ptr = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def _call(self, fn, *args):
         if not self._ptr:

@@ -41,7 +41,7 @@ def _name(name):
     return name.encode("utf-8")
 
 
-class Store:
+class Store(_ffi.Owned):
     """Store(path, sync="full"|"normal", create_if_missing=True, ...)."""
 
     def __init__(self, path, *, sync="full", create_if_missing=True, busy_timeout_ms=None,
@@ -71,18 +71,6 @@ class Store:
         if self._ptr:
             lib.tandem_store_free(self._ptr)
             self._ptr = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def _call(self, fn, *args):
         if not self._ptr:

@@ -20,7 +20,7 @@ from .errors import check
 lib = _ffi.lib
 
 
-class UndoManager:
+class UndoManager(_ffi.Owned):
     def __init__(self, doc, scope, *, capture_window_ms=500, max_steps=0):
         containers = list(scope)
         if not containers:
@@ -80,15 +80,3 @@ class UndoManager:
         if self._ptr:
             lib.tandem_undo_free(self._ptr)
             self._ptr = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
