@@ -1,14 +1,9 @@
-/* Every call tandem.h documents as usable from several threads, used from
- * several threads at once, with results checked afterwards. Built and run
+/* Every client and server call tandem.h documents as usable from several
+ * threads, used from several threads at once, with results checked afterwards. Built and run
  * under ThreadSanitizer by `.ci/test` (stage tsan, -DTANDEM_TSAN=ON), which
  * turns any data race inside the library into a failure.
  *
- *  - Stores: writer threads each edit their own document (documents are
- *    per thread) and append to one shared store, synchronously and with
- *    group commit, save it, name versions, while reader threads load, list,
- *    inspect, compact and create/delete scratch documents of the same
- *    store. Afterwards every document loads to the state its thread made.
- *  - Clients and a server: a real server on 127.0.0.1 (port 0, a temporary
+ * Clients and a server: a real server on 127.0.0.1 (port 0, a temporary
  *    SQLite file, an auth callback). Each client has its own host thread
  *    (subscribe, edits of the bound doc, poll_event/dispatch on the event
  *    fd, unsubscribe/resubscribe) while the network threads deliver;
@@ -21,9 +16,8 @@
  *    edit counted; then the server is stopped from another thread while
  *    the host threads keep taking events, and every client sees it.
  *
- * CHECK (check.h) is single-threaded: threads record failures in their own
- * `tlog`, which the main thread checks after joining them. Every wait is
- * bounded (WAIT_MS). */
+ * Threads record failures in their own `tlog` (thread_check.h), which the
+ * main thread checks after joining them. Every wait is bounded (WAIT_MS). */
 #define _POSIX_C_SOURCE 200809L
 #include <poll.h>
 #include <pthread.h>
@@ -34,336 +28,27 @@
 
 #include "check.h"
 #include "net_util.h"
+#include "thread_check.h"
 
 #define WAIT_MS 30000
 
-/* ---- per-thread failure log */
-
-typedef struct tlog {
-  int failures;
-  int checks;
-  char first[320];
-} tlog;
-
-static void tlog_fail(tlog *log, int line, const char *fmt, ...) {
-  if (log->failures++ == 0) {
-    int n = snprintf(log->first, sizeof log->first, "threads_test.c:%d: ", line);
-    va_list ap;
-    va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof log->first)
-      vsnprintf(log->first + n, sizeof log->first - (size_t)n, fmt, ap);
-    va_end(ap);
-  }
-}
-
-#define TCHECK(log, cond)                                          \
-  do {                                                             \
-    (log)->checks++;                                               \
-    if (!(cond)) tlog_fail((log), __LINE__, "%s", #cond);          \
-  } while (0)
-
-/* Expects `call` (its last argument TERR) to return one of two statuses. */
-#define TERR (&terr_)
-#define TCHECK_ST2(log, call, ok1, ok2)                                                     \
-  do {                                                                                      \
-    tandem_error terr_ = {0, NULL};                                                         \
-    tandem_status tst_ = (call);                                                            \
-    (log)->checks++;                                                                        \
-    if (tst_ != (ok1) && tst_ != (ok2))                                                     \
-      tlog_fail((log), __LINE__, "%s: %s: %s", #call, tandem_status_str(tst_),              \
-                terr_.message ? terr_.message : "(no message)");                            \
-    tandem_error_clear(&terr_);                                                             \
-  } while (0)
-#define TCHECK_OK(log, call) TCHECK_ST2(log, call, TANDEM_OK, TANDEM_OK)
-
-/* The main thread's verdict on a joined thread's log. */
-static void check_log(const char *who, const tlog *log) {
-  CHECK(log->failures == 0);
-  CHECK(log->checks > 0);
-  if (log->failures)
-    fprintf(stderr, "  %s: %d failures, first: %s\n", who, log->failures, log->first);
-}
-
-/* The number after "\"key\":" in a JSON text, or -1. */
-static long json_number(const char *json, const char *key) {
-  char pat[64];
-  snprintf(pat, sizeof pat, "\"%s\":", key);
-  const char *p = json ? strstr(json, pat) : NULL;
-  return p ? strtol(p + strlen(pat), NULL, 10) : -1;
-}
-
-/* ================================================================ stores */
-
-#define WRITERS 4
-#define READERS 2
-#define EDITS 60
-
-static tandem_store *store;
-static atomic_int stop_readers;
-
-typedef struct writer {
-  int id;
-  char name[16];
-  char saved_name[16];
-  char json[8192];
-  int versions_made;
-  atomic_int async_queued;
-  atomic_int async_ok;
-  atomic_int async_failed;
-  tlog log;
-} writer;
-
-static void on_appended(void *user_data, tandem_status status, uint64_t seq,
-                        const char *message) {
-  writer *w = (writer *)user_data; /* the store's thread: atomics only */
-  (void)message;
-  if (status == TANDEM_OK && seq > 0)
-    atomic_fetch_add(&w->async_ok, 1);
-  else
-    atomic_fetch_add(&w->async_failed, 1);
-}
-
-static void *writer_run(void *arg) {
-  writer *w = (writer *)arg;
-  tandem_doc *d = NULL;
-  TCHECK_OK(&w->log, tandem_doc_new(&d, (uint64_t)(100 + w->id), NULL, TERR));
-  if (!d) return NULL;
-  tandem_container root, text, count;
-  tandem_doc_root(d, &root, NULL);
-  for (int i = 0; i < EDITS; ++i) {
-    tandem_buf u = {NULL, 0};
-    TCHECK_OK(&w->log, tandem_doc_begin_transaction(d, "writer", TERR));
-    TCHECK_OK(&w->log, tandem_map_get_or_create(d, &root, "t", TANDEM_CONTAINER_TEXT, &text, TERR));
-    TCHECK_OK(&w->log,
-              tandem_map_get_or_create(d, &root, "n", TANDEM_CONTAINER_COUNTER, &count, TERR));
-    TCHECK_OK(&w->log, tandem_text_insert(d, &text, 0, TANDEM_UNIT_UTF8, "ab", 2, TERR));
-    TCHECK_OK(&w->log, tandem_counter_add(d, &count, 1, TERR));
-    TCHECK_OK(&w->log, tandem_doc_commit_transaction(d, &u, TERR));
-    /* Alternate synchronous and group-committed appends. */
-    if (i % 2) {
-      uint64_t seq = 0;
-      TCHECK_OK(&w->log, tandem_store_append(store, w->name, u.data, u.len, &seq, TERR));
-      TCHECK(&w->log, seq > 0);
-      if (i % 10 == 1) {
-        /* The document exists now (a synchronous append returned). */
-        char label[32];
-        snprintf(label, sizeof label, "v%d", i);
-        /* BUSY: it lost the race with other compactions a few times in a
-         * row (the readers compact too); retry, as a host would. */
-        int64_t id = 0;
-        tandem_status vst = TANDEM_E_BUSY;
-        for (int tries = 0; vst == TANDEM_E_BUSY && tries < 50; ++tries) {
-          if (tries) sleep_ms(1);
-          vst = tandem_store_create_version(store, w->name, label, &id, NULL);
-        }
-        TCHECK(&w->log, vst == TANDEM_OK && id > 0);
-        w->versions_made++;
-      }
-    } else {
-      atomic_fetch_add(&w->async_queued, 1);
-      TCHECK_OK(&w->log, tandem_store_append_async(store, w->name, u.data, u.len, on_appended, w,
-                                                   TERR));
-    }
-    tandem_buf_free(&u);
-    if (i % 15 == 7) TCHECK_OK(&w->log, tandem_store_save_doc(store, w->saved_name, d, TERR));
-  }
-  TCHECK_OK(&w->log, tandem_store_save_doc(store, w->saved_name, d, TERR));
-  TCHECK_OK(&w->log, tandem_store_flush(store, TERR));
-  tandem_buf j = {NULL, 0};
-  TCHECK_OK(&w->log, tandem_doc_to_json(d, NULL, &j, TERR));
-  TCHECK(&w->log, j.data != NULL && j.len < sizeof w->json);
-  if (j.data && j.len < sizeof w->json) memcpy(w->json, j.data, j.len + 1);
-  tandem_buf_free(&j);
-  tandem_doc_free(d);
-  return NULL;
-}
-
-typedef struct reader {
-  int id;
-  writer *writers;
-  int loads;
-  tlog log;
-} reader;
-
-static void *reader_run(void *arg) {
-  reader *r = (reader *)arg;
-  long seen[WRITERS];
-  for (int i = 0; i < WRITERS; ++i) seen[i] = 0;
-  int round = 0;
-  while (!atomic_load(&stop_readers)) {
-    for (int i = 0; i < WRITERS; ++i) {
-      const char *name = r->writers[i].name;
-      /* What is committed is a prefix of the writer's edits, and a later
-       * load never sees less than an earlier one. */
-      tandem_doc *d = NULL;
-      tandem_error e = {0, NULL};
-      tandem_status st = tandem_store_load_doc(&d, store, name, (uint64_t)(900 + r->id), NULL, &e);
-      r->log.checks++;
-      if (st == TANDEM_OK) {
-        char *j = json_of(d);
-        long n = json_number(j, "n");
-        TCHECK(&r->log, n >= seen[i] && n <= EDITS);
-        if (n > seen[i]) seen[i] = n;
-        free(j);
-        tandem_doc_free(d);
-        r->loads++;
-      } else if (st != TANDEM_E_NOT_FOUND) {
-        tlog_fail(&r->log, __LINE__, "load_doc(%s): %s: %s", name, tandem_status_str(st),
-                  e.message ? e.message : "");
-      }
-      tandem_error_clear(&e);
-      tandem_doc_info info;
-      tandem_doc_info_init(&info);
-      TCHECK_ST2(&r->log, tandem_store_doc_info(store, name, &info, TERR), TANDEM_OK,
-                 TANDEM_E_NOT_FOUND);
-      tandem_named_versions vs = {NULL, 0};
-      TCHECK_ST2(&r->log, tandem_store_list_versions(store, name, &vs, TERR), TANDEM_OK,
-                 TANDEM_E_NOT_FOUND);
-      tandem_named_versions_free(&vs);
-      /* BUSY: lost the race with other compactions (retried inside). */
-      if ((round + i) % 3 == r->id) {
-        tandem_error ce = {0, NULL};
-        tandem_status cst = tandem_store_compact(store, name, &ce);
-        r->log.checks++;
-        if (cst != TANDEM_OK && cst != TANDEM_E_NOT_FOUND && cst != TANDEM_E_BUSY)
-          tlog_fail(&r->log, __LINE__, "compact(%s): %s: %s", name, tandem_status_str(cst),
-                    ce.message ? ce.message : "");
-        tandem_error_clear(&ce);
-      }
-    }
-    tandem_strings names = {NULL, 0};
-    TCHECK_OK(&r->log, tandem_store_list_docs(store, &names, TERR));
-    tandem_strings_free(&names);
-    if (round % 4 == 0) {
-      tandem_buf b = {NULL, 0};
-      TCHECK_OK(&r->log, tandem_store_inspect(store, &b, TERR));
-      TCHECK(&r->log, b.len > 0);
-      tandem_buf_free(&b);
-    }
-    /* A scratch document made and deleted between the writers' commits. */
-    char scratch[32];
-    snprintf(scratch, sizeof scratch, "scratch-%d-%d", r->id, round);
-    TCHECK_OK(&r->log, tandem_store_append(store, scratch, (const uint8_t *)"", 0, NULL, TERR));
-    TCHECK_OK(&r->log, tandem_store_delete_doc(store, scratch, TERR));
-    tandem_doc *gone = NULL;
-    TCHECK_ST2(&r->log, tandem_store_load_doc(&gone, store, scratch, 1, NULL, TERR),
-               TANDEM_E_NOT_FOUND, TANDEM_E_NOT_FOUND);
-    tandem_doc_free(gone);
-    ++round;
-  }
-  return NULL;
-}
-
-static void remove_store_files(const char *path) {
-  const char *suffixes[] = {"", "-wal", "-shm", "-lock", "-journal"};
-  for (int i = 0; i < 5; ++i) {
-    char p[400];
-    snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
-    unlink(p);
-  }
-}
-
-static void test_shared_store(void) {
-  char path[320];
-  tmp_path(path, sizeof path, "store.db");
-  tandem_store_options so;
-  tandem_store_options_init(&so);
-  so.sync = TANDEM_SYNC_NORMAL;
-  so.compact_after_rows = 16; /* automatic compaction while the others read */
-  CHECK_OK(tandem_store_open(&store, path, &so, ERR));
-  if (!store) return;
-  static writer w[WRITERS];
-  reader r[READERS];
-  pthread_t wt[WRITERS], rt[READERS];
-  atomic_store(&stop_readers, 0);
-  for (int i = 0; i < WRITERS; ++i) {
-    memset(&w[i], 0, sizeof w[i]);
-    w[i].id = i;
-    snprintf(w[i].name, sizeof w[i].name, "doc-%d", i);
-    snprintf(w[i].saved_name, sizeof w[i].saved_name, "saved-%d", i);
-    atomic_init(&w[i].async_queued, 0);
-    atomic_init(&w[i].async_ok, 0);
-    atomic_init(&w[i].async_failed, 0);
-  }
-  for (int i = 0; i < READERS; ++i) {
-    memset(&r[i], 0, sizeof r[i]);
-    r[i].id = i;
-    r[i].writers = w;
-    CHECK(pthread_create(&rt[i], NULL, reader_run, &r[i]) == 0);
-  }
-  for (int i = 0; i < WRITERS; ++i) CHECK(pthread_create(&wt[i], NULL, writer_run, &w[i]) == 0);
-  for (int i = 0; i < WRITERS; ++i) CHECK(pthread_join(wt[i], NULL) == 0);
-  atomic_store(&stop_readers, 1);
-  for (int i = 0; i < READERS; ++i) CHECK(pthread_join(rt[i], NULL) == 0);
-  CHECK_OK(tandem_store_flush(store, ERR));
-
-  int loads = 0;
-  for (int i = 0; i < READERS; ++i) {
-    check_log("reader", &r[i].log);
-    loads += r[i].loads;
-  }
-  CHECK(loads > 0);
-  fprintf(stderr, "  store: %d writers x %d edits, %d loads by %d readers\n", WRITERS, EDITS,
-          loads, READERS);
-  for (int i = 0; i < WRITERS; ++i) {
-    check_log(w[i].name, &w[i].log);
-    /* Every group-committed append reported success exactly once (flush
-     * waited for them; their callbacks ran before flush returned or run
-     * right after). */
-    for (int k = 0; k < 1000 && atomic_load(&w[i].async_ok) + atomic_load(&w[i].async_failed) <
-                                    atomic_load(&w[i].async_queued);
-         ++k)
-      sleep_ms(1);
-    CHECK(atomic_load(&w[i].async_queued) == EDITS / 2);
-    CHECK(atomic_load(&w[i].async_ok) == EDITS / 2 && atomic_load(&w[i].async_failed) == 0);
-    /* The document and its saved copy load to what the thread made. */
-    const char *names[2] = {w[i].name, w[i].saved_name};
-    for (int k = 0; k < 2; ++k) {
-      tandem_doc *d = NULL;
-      CHECK_OK(tandem_store_load_doc(&d, store, names[k], 1, NULL, ERR));
-      if (!d) continue;
-      char *j = json_of(d);
-      CHECK(j && strcmp(j, w[i].json) == 0 && json_number(j, "n") == EDITS);
-      free(j);
-      tandem_doc_free(d);
-    }
-    tandem_named_versions vs = {NULL, 0};
-    CHECK_OK(tandem_store_list_versions(store, w[i].name, &vs, ERR));
-    CHECK(w[i].versions_made == EDITS / 10 && vs.count == (size_t)w[i].versions_made);
-    tandem_named_versions_free(&vs);
-  }
-  /* Only the writers' documents remain (every scratch one was deleted). */
-  tandem_strings names = {NULL, 0};
-  CHECK_OK(tandem_store_list_docs(store, &names, ERR));
-  CHECK(names.count == 2 * WRITERS);
-  for (size_t i = 0; i < names.count; ++i)
-    CHECK(strncmp((const char *)names.items[i].data, "doc-", 4) == 0 ||
-          strncmp((const char *)names.items[i].data, "saved-", 6) == 0);
-  tandem_strings_free(&names);
-  tandem_store_free(store);
-  store = NULL;
-  remove_store_files(path);
-}
-
-/* ============================================================ networking */
-
-#define HOSTS 3      /* clients, each with its own host thread */
+#define HOSTS 3 /* clients, each with its own host thread */
 #define HOST_EDITS 24
 #define HAMMERS 2
 
-static tandem_server *server;
+static tandem_server* server;
 static atomic_int auth_calls;
 static atomic_int stop_hammers;
-static atomic_int hosts_edited;   /* host threads done editing */
+static atomic_int hosts_edited;    /* host threads done editing */
 static atomic_int hosts_converged; /* host threads holding every edit */
 static atomic_int subscribed;      /* clients subscribed to "shared" */
-static atomic_int server_stopped; /* set after tandem_server_stop returned */
-static atomic_int victim_synced;  /* the victim client is online: revoke it */
+static atomic_int server_stopped;  /* set after tandem_server_stop returned */
+static atomic_int victim_synced;   /* the victim client is online: revoke it */
 static atomic_int victim_revoked;
 
 /* "writer*" may write, "victim*" too until revoked, anything else is
  * refused. Network thread. */
-static int32_t auth_cb(void *user_data, const char *token, size_t token_len, const char *doc,
+static int32_t auth_cb(void* user_data, const char* token, size_t token_len, const char* doc,
                        size_t doc_len) {
   (void)user_data;
   (void)doc;
@@ -375,16 +60,16 @@ static int32_t auth_cb(void *user_data, const char *token, size_t token_len, con
 }
 
 typedef struct wake_state {
-  _Atomic(tandem_client *) client;
+  _Atomic(tandem_client*) client;
   atomic_int wakes;
   atomic_int status_calls_ok;
 } wake_state;
 
 /* Network thread: only atomics and the thread-safe client calls. */
-static void on_wake(void *user_data) {
-  wake_state *ws = (wake_state *)user_data;
+static void on_wake(void* user_data) {
+  wake_state* ws = (wake_state*)user_data;
   atomic_fetch_add(&ws->wakes, 1);
-  tandem_client *c = atomic_load(&ws->client);
+  tandem_client* c = atomic_load(&ws->client);
   int32_t st = -1;
   if (c && tandem_client_status(c, &st, NULL) == TANDEM_OK && st >= TANDEM_CLIENT_OFFLINE &&
       st <= TANDEM_CLIENT_SYNCED)
@@ -394,8 +79,8 @@ static void on_wake(void *user_data) {
 typedef struct host {
   int id;
   char token[16];
-  tandem_client *client;
-  tandem_doc *doc; /* bound to "shared"; this thread's only */
+  tandem_client* client;
+  tandem_doc* doc; /* bound to "shared"; this thread's only */
   wake_state wake;
   int events[9];
   int statuses[4];
@@ -407,7 +92,7 @@ typedef struct host {
 
 static host hosts[HOSTS + 1]; /* the last one is the victim */
 
-static void host_client_new(host *h, uint16_t port) {
+static void host_client_new(host* h, uint16_t port) {
   char url[64];
   uint32_t backoff[] = {20, 50, 100};
   tandem_client_options o;
@@ -422,7 +107,7 @@ static void host_client_new(host *h, uint16_t port) {
   atomic_store(&h->wake.client, h->client);
 }
 
-static void record(host *h, const tandem_event *ev) {
+static void record(host* h, const tandem_event* ev) {
   if (ev->type > 0 && ev->type < 9) h->events[ev->type]++;
   if (ev->type == TANDEM_EVENT_STATUS && ev->status >= 0 && ev->status < 4) {
     h->statuses[ev->status]++;
@@ -431,14 +116,14 @@ static void record(host *h, const tandem_event *ev) {
   }
 }
 
-static int32_t record_cb(void *user_data, const tandem_event *ev) {
-  record((host *)user_data, ev);
+static int32_t record_cb(void* user_data, const tandem_event* ev) {
+  record((host*)user_data, ev);
   return 0;
 }
 
 /* Waits at most `ms` for the event fd, then takes what is pending, with
  * poll_event or dispatch in turn. */
-static void host_pump(host *h, int ms, int use_dispatch) {
+static void host_pump(host* h, int ms, int use_dispatch) {
   int fd = -1;
   TCHECK_OK(&h->log, tandem_client_event_fd(h->client, &fd, TERR));
   if (fd_poll(fd, ms) <= 0) return;
@@ -458,7 +143,7 @@ static void host_pump(host *h, int ms, int use_dispatch) {
     }
     h->log.checks++;
     if (st != TANDEM_OK) {
-      tlog_fail(&h->log, __LINE__, "poll_event: %s: %s", tandem_status_str(st),
+      tlog_fail(&h->log, __FILE__, __LINE__, "poll_event: %s: %s", tandem_status_str(st),
                 e.message ? e.message : "");
       tandem_error_clear(&e);
       break;
@@ -470,7 +155,7 @@ static void host_pump(host *h, int ms, int use_dispatch) {
 
 /* Makes the host's document and binds it to "shared" (counted in
  * `subscribed`); 0 if there is no document. */
-static int host_subscribe(host *h) {
+static int host_subscribe(host* h) {
   TCHECK_OK(&h->log, tandem_doc_new(&h->doc, TANDEM_PEER_RANDOM, NULL, TERR));
   if (!h->doc) return 0;
   TCHECK_OK(&h->log, tandem_client_subscribe(h->client, "shared", h->doc, TERR));
@@ -478,8 +163,8 @@ static int host_subscribe(host *h) {
   return 1;
 }
 
-static int host_has_all(host *h) {
-  char *j = json_of(h->doc);
+static int host_has_all(host* h) {
+  char* j = json_of(h->doc);
   int ok = json_number(j, "count") == HOSTS * HOST_EDITS;
   for (int k = 0; ok && k < HOSTS; ++k) {
     char key[32];
@@ -490,22 +175,22 @@ static int host_has_all(host *h) {
   return ok;
 }
 
-static void *host_run(void *arg) {
-  host *h = (host *)arg;
+static void* host_run(void* arg) {
+  host* h = (host*)arg;
   if (!host_subscribe(h)) return NULL;
   tandem_container root;
   tandem_doc_root(h->doc, &root, NULL);
   char side[16];
   snprintf(side, sizeof side, "side-%d", h->id);
-  tandem_doc *side_doc = NULL;
+  tandem_doc* side_doc = NULL;
   for (int i = 0; i < HOST_EDITS; ++i) {
     tandem_container count, text;
     TCHECK_OK(&h->log, tandem_doc_begin_transaction(h->doc, "host", TERR));
     TCHECK_OK(&h->log, tandem_map_get_or_create(h->doc, &root, "count", TANDEM_CONTAINER_COUNTER,
                                                 &count, TERR));
     TCHECK_OK(&h->log, tandem_counter_add(h->doc, &count, 1, TERR));
-    TCHECK_OK(&h->log, tandem_map_get_or_create(h->doc, &root, "text", TANDEM_CONTAINER_TEXT,
-                                                &text, TERR));
+    TCHECK_OK(&h->log,
+              tandem_map_get_or_create(h->doc, &root, "text", TANDEM_CONTAINER_TEXT, &text, TERR));
     char c = (char)('a' + h->id);
     TCHECK_OK(&h->log, tandem_text_insert(h->doc, &text, 0, TANDEM_UNIT_UTF8, &c, 1, TERR));
     char key[16];
@@ -535,7 +220,7 @@ static void *host_run(void *arg) {
   int all = 0, round = 0;
   WAIT_WHILE(!(all = host_has_all(h)), WAIT_MS, host_pump(h, 20, round++ % 2));
   TCHECK(&h->log, all);
-  char *j = json_of(h->doc);
+  char* j = json_of(h->doc);
   if (j && strlen(j) < sizeof h->json) strcpy(h->json, j);
   free(j);
   atomic_fetch_add(&hosts_converged, 1);
@@ -548,8 +233,8 @@ static void *host_run(void *arg) {
 
 /* The victim: synced, revoked by the admin thread, then closed on its host
  * thread while a hammer keeps calling it. */
-static void *victim_run(void *arg) {
-  host *h = (host *)arg;
+static void* victim_run(void* arg) {
+  host* h = (host*)arg;
   if (!host_subscribe(h)) return NULL;
   WAIT_WHILE(h->statuses[TANDEM_CLIENT_SYNCED] == 0, WAIT_MS, host_pump(h, 20, 0));
   TCHECK(&h->log, h->statuses[TANDEM_CLIENT_SYNCED] > 0);
@@ -577,15 +262,15 @@ typedef struct hammer {
 /* The thread-safe client calls on every client, reconnect storms included,
  * until told to stop and the victim's close has been seen. Ends with every
  * client connected (its last call on each is _connect). */
-static void *hammer_run(void *arg) {
-  hammer *hm = (hammer *)arg;
+static void* hammer_run(void* arg) {
+  hammer* hm = (hammer*)arg;
   int i = 0;
   int64_t deadline = now_ms() + 2 * WAIT_MS;
   /* "shared" is subscribed on the host threads: until then NOT_FOUND. */
   while (atomic_load(&subscribed) < HOSTS + 1 && now_ms() < deadline) sleep_ms(1);
   while ((!atomic_load(&stop_hammers) || hm->closed_seen == 0) && now_ms() < deadline) {
     for (int k = 0; k <= HOSTS; ++k) {
-      host *h = &hosts[k];
+      host* h = &hosts[k];
       int victim = k == HOSTS;
       /* The victim may be closed at any moment: CLOSED is then the answer. */
       tandem_status alt = victim ? TANDEM_E_CLOSED : TANDEM_OK;
@@ -601,14 +286,14 @@ static void *hammer_run(void *arg) {
       } else if (s == TANDEM_E_CLOSED && victim) {
         hm->closed_seen++;
       } else {
-        tlog_fail(&hm->log, __LINE__, "status: %s", tandem_status_str(s));
+        tlog_fail(&hm->log, __FILE__, __LINE__, "status: %s", tandem_status_str(s));
       }
       TCHECK_ST2(&hm->log, tandem_client_peer_id(h->client, &peer, TERR), TANDEM_OK, alt);
       TCHECK_ST2(&hm->log, tandem_client_event_fd(h->client, &fd, TERR), TANDEM_OK, alt);
       char state[48];
       snprintf(state, sizeof state, "{\"cursor\":%d,\"by\":%d}", i, hm->id);
       TCHECK_ST2(&hm->log,
-                 tandem_client_set_awareness(h->client, "shared", (const uint8_t *)state,
+                 tandem_client_set_awareness(h->client, "shared", (const uint8_t*)state,
                                              strlen(state), TERR),
                  TANDEM_OK, alt);
       tandem_awareness list = {NULL, 0};
@@ -619,7 +304,7 @@ static void *hammer_run(void *arg) {
         for (size_t n = 0; n < list.count; ++n)
           TCHECK(&hm->log, list.items[n].state.len > 0 && list.items[n].peer_id != 0);
       } else if (s != alt) {
-        tlog_fail(&hm->log, __LINE__, "get_awareness: %s: %s", tandem_status_str(s),
+        tlog_fail(&hm->log, __FILE__, __LINE__, "get_awareness: %s: %s", tandem_status_str(s),
                   ae.message ? ae.message : "");
       }
       tandem_error_clear(&ae);
@@ -628,7 +313,7 @@ static void *hammer_run(void *arg) {
         char side[16];
         snprintf(side, sizeof side, "side-%d", k);
         TCHECK_ST2(&hm->log,
-                   tandem_client_set_awareness(h->client, side, (const uint8_t *)"x", 1, TERR),
+                   tandem_client_set_awareness(h->client, side, (const uint8_t*)"x", 1, TERR),
                    TANDEM_OK, TANDEM_E_NOT_FOUND);
         if ((i + hm->id) % 40 == 39) {
           /* A reconnect storm while the host edits. */
@@ -651,8 +336,8 @@ typedef struct admin {
 } admin;
 
 /* The thread-safe server calls while clients come and go. */
-static void *admin_run(void *arg) {
-  admin *a = (admin *)arg;
+static void* admin_run(void* arg) {
+  admin* a = (admin*)arg;
   int64_t deadline = now_ms() + WAIT_MS;
   int i = 0;
   while ((atomic_load(&hosts_edited) < HOSTS || !atomic_load(&victim_revoked)) &&
@@ -682,8 +367,8 @@ typedef struct stopper {
   tlog log;
 } stopper;
 
-static void *stopper_run(void *arg) {
-  stopper *s = (stopper *)arg;
+static void* stopper_run(void* arg) {
+  stopper* s = (stopper*)arg;
   TCHECK_OK(&s->log, tandem_server_stop(server, TERR));
   atomic_store(&server_stopped, 1);
   uint16_t port = 0;
@@ -770,7 +455,7 @@ static void test_clients_and_server(void) {
   check_log("victim", &hosts[HOSTS].log);
   CHECK(atomic_load(&auth_calls) > 2 * (HOSTS + 1));
   for (int k = 0; k < HOSTS; ++k) {
-    host *h = &hosts[k];
+    host* h = &hosts[k];
     char who[16];
     snprintf(who, sizeof who, "host %d", k);
     check_log(who, &h->log);
@@ -783,7 +468,7 @@ static void test_clients_and_server(void) {
     CHECK(json_number(h->json, "count") == HOSTS * HOST_EDITS);
     CHECK(strcmp(h->json, hosts[0].json) == 0);
   }
-  char *text_expected = hosts[0].json;
+  char* text_expected = hosts[0].json;
   for (int k = 0; k <= HOSTS; ++k) {
     tandem_client_free(hosts[k].client);
     tandem_doc_free(hosts[k].doc);
@@ -792,12 +477,12 @@ static void test_clients_and_server(void) {
   server = NULL;
 
   /* The server stored the same document. */
-  tandem_store *s = NULL;
+  tandem_store* s = NULL;
   CHECK_OK(tandem_store_open(&s, db, NULL, ERR));
   if (s) {
-    tandem_doc *d = NULL;
+    tandem_doc* d = NULL;
     CHECK_OK(tandem_store_load_doc(&d, s, "shared", 1, NULL, ERR));
-    char *j = d ? json_of(d) : NULL;
+    char* j = d ? json_of(d) : NULL;
     CHECK(j && strcmp(j, text_expected) == 0);
     free(j);
     tandem_doc_free(d);
@@ -807,9 +492,8 @@ static void test_clients_and_server(void) {
 }
 
 int main(void) {
-  if (!tmpdir_make("threads")) return 2;
+  if (!tmpdir_make("net-threads")) return 2;
   CHECK_OK(tandem_set_network_log_level(TANDEM_LOG_NONE, ERR));
-  RUN(test_shared_store);
   RUN(test_clients_and_server);
   tmpdir_remove();
   return check_report();
