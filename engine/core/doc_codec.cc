@@ -11,6 +11,7 @@
 #include "stack_arena.h"
 #include "update_codec.h"
 #include "utf8.h"
+#include "value_column.h"
 
 namespace tandem {
 
@@ -19,133 +20,6 @@ namespace {
 using column::AddDelta;
 using column::PutRuns;
 using column::RunReader;
-
-enum ValueKind : uint32_t {
-  kNull = 0,
-  kFalse = 1,
-  kTrue = 2,
-  kInt = 3,
-  kDouble = 4,
-  kString = 5,
-  kBytes = 6,
-  kContainerBase = 7,  // + ContainerType
-  kDeleted = 12,
-};
-
-void PutValue(const Value& v, bool deleted, wire::Values* out) {
-  if (deleted) {
-    out->add_kinds(kDeleted);
-    return;
-  }
-  switch (v.kind()) {
-    case Value::Kind::kNull: out->add_kinds(kNull); break;
-    case Value::Kind::kBool: out->add_kinds(v.as_bool() ? kTrue : kFalse); break;
-    case Value::Kind::kInt:
-      out->add_kinds(kInt);
-      out->add_ints(v.as_int());
-      break;
-    case Value::Kind::kDouble:
-      out->add_kinds(kDouble);
-      out->add_doubles(v.as_double());
-      break;
-    case Value::Kind::kString:
-      out->add_kinds(kString);
-      out->add_strings(std::string(v.as_string()));
-      break;
-    case Value::Kind::kBytes:
-      out->add_kinds(kBytes);
-      out->add_strings(std::string(v.as_string()));
-      break;
-    case Value::Kind::kContainer:
-      out->add_kinds(kContainerBase + static_cast<uint32_t>(v.container_type()));
-      break;
-  }
-}
-
-// Reads values one by one, checking each column as it goes.
-class ValueReader {
- public:
-  explicit ValueReader(const wire::Values& in) : in_(in) {}
-  size_t size() const { return static_cast<size_t>(in_.kinds_size()); }
-  // The next value; *deleted is set for kDeleted (allowed only if
-  // `deleted` is not null).
-  Status Next(Value* out, bool* deleted) {
-    if (k_ >= in_.kinds_size()) return Status::Corrupt("value column too short");
-    const uint32_t kind = in_.kinds(k_++);
-    if (deleted) *deleted = false;
-    switch (kind) {
-      case kNull: *out = Value::Null(); return Status::Ok();
-      case kFalse: *out = Value::Bool(false); return Status::Ok();
-      case kTrue: *out = Value::Bool(true); return Status::Ok();
-      case kInt:
-        if (i_ >= in_.ints_size()) return Status::Corrupt("int value column too short");
-        *out = Value::Int(in_.ints(i_++));
-        return Status::Ok();
-      case kDouble:
-        if (d_ >= in_.doubles_size()) return Status::Corrupt("double value column too short");
-        *out = Value::Double(in_.doubles(d_++));
-        return Status::Ok();
-      case kString:
-      case kBytes: {
-        if (s_ >= in_.strings_size()) return Status::Corrupt("string value column too short");
-        const std::string& s = in_.strings(s_++);
-        if (s.size() > UINT32_MAX) return Status::Corrupt("value over 4 GiB");
-        if (kind == kString && !utf8::Validate(s, nullptr))
-          return Status::Corrupt("string value is not valid UTF-8");
-        *out = kind == kString ? Value::String(s) : Value::Bytes(s);
-        return Status::Ok();
-      }
-      case kDeleted:
-        if (!deleted) return Status::Corrupt("deleted marker outside a map write");
-        *deleted = true;
-        *out = Value::Null();
-        return Status::Ok();
-      default:
-        if (kind > kContainerBase && IsContainerType(kind - kContainerBase)) {
-          *out = Value::Container(static_cast<ContainerType>(kind - kContainerBase));
-          return Status::Ok();
-        }
-        return Status::Corrupt("unknown value kind " + std::to_string(kind));
-    }
-  }
-  // Appends the next `n` values (no deleted markers) to *out. Numbers, what
-  // a list mostly holds (points, coordinates), skip the general path: a
-  // whiteboard snapshot has hundreds of thousands of them.
-  Status ReadList(size_t n, std::vector<Value>* out) {
-    out->reserve(out->size() + n);
-    const int kinds = in_.kinds_size();
-    for (size_t v = 0; v < n; ++v) {
-      if (k_ < kinds) {
-        const uint32_t kind = in_.kinds(k_);
-        if (kind == kDouble && d_ < in_.doubles_size()) {
-          ++k_;
-          out->push_back(Value::Double(in_.doubles(d_++)));
-          continue;
-        }
-        if (kind == kInt && i_ < in_.ints_size()) {
-          ++k_;
-          out->push_back(Value::Int(in_.ints(i_++)));
-          continue;
-        }
-      }
-      Status s = Next(&out->emplace_back(), nullptr);
-      if (!s.ok()) return s;
-    }
-    return Status::Ok();
-  }
-  // Every column used up exactly.
-  Status Finish() const {
-    if (k_ != in_.kinds_size() || i_ != in_.ints_size() || d_ != in_.doubles_size() ||
-        s_ != in_.strings_size()) {
-      return Status::Corrupt("value columns longer than their rows");
-    }
-    return Status::Ok();
-  }
-
- private:
-  const wire::Values& in_;
-  int k_ = 0, i_ = 0, d_ = 0, s_ = 0;
-};
 
 // Sort key of a container name: parents are prefixes of their children.
 std::string NameKey(const std::vector<ContainerKey>& table, uint32_t i, int depth = 0) {
@@ -335,10 +209,10 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
       EncodeRunColumns(s.ops.inserts, s.ops.text, peers, out->mutable_inserts());
       if (list) {
         out->mutable_inserts()->clear_text();
+        ValueColumnWriter values(out->mutable_values());
         for (const InsertOp& op : s.ops.inserts) {
           if (op.deleted) continue;
-          for (uint64_t v = op.text_begin; v < op.text_end; ++v)
-            PutValue(s.values[v], false, out->mutable_values());
+          for (uint64_t v = op.text_begin; v < op.text_end; ++v) values.Add(s.values[v], false);
         }
       }
     }
@@ -367,6 +241,7 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
     std::vector<uint32_t> containers, row_peers;
     CounterDeltas counters;
     uint64_t last_lamport = 0;
+    ValueColumnWriter values(out->mutable_values());
     for (const MapOp& m : ops.map_ops) {
       containers.push_back(where[m.container]);
       row_peers.push_back(peers.Index(m.id.peer));
@@ -375,7 +250,7 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
       out->add_counter(counters.Next(m.id.peer, m.id.counter));
       out->add_lamport(static_cast<int64_t>(m.lamport - last_lamport));
       last_lamport = m.lamport;
-      PutValue(m.value, m.deleted, out->mutable_values());
+      values.Add(m.value, m.deleted);
     }
     PutRuns(containers, out->mutable_container_runs());
     PutRuns(row_peers, out->mutable_peer_runs());
@@ -469,10 +344,10 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
       uint64_t visible = 0;
       for (uint64_t ld : in.inserts().len_deleted()) {
         if (!(ld & 1)) visible += ld >> 1;
-        if (visible > static_cast<uint64_t>(in.values().kinds_size()))
+        if (visible > static_cast<uint64_t>(in.values().kinds().size()))
           return Status::Corrupt("list inserts and values differ in length");
       }
-      if (visible != static_cast<uint64_t>(in.values().kinds_size()))
+      if (visible != static_cast<uint64_t>(in.values().kinds().size()))
         return Status::Corrupt("list inserts and values differ in length");
       const std::string placeholders(visible, kListItemPlaceholder);
       s = DecodeRunColumns(in.inserts(), placeholders, peers, &sec.ops);
@@ -483,7 +358,7 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
       s = values.Finish();
       if (!s.ok()) return s;
     } else {
-      if (in.values().kinds_size() > 0) return Status::Corrupt("text inserts carry values");
+      if (in.values().kinds().size() > 0) return Status::Corrupt("text inserts carry values");
       s = DecodeRunColumns(in.inserts(), peers, &sec.ops);
       if (!s.ok()) return s;
     }
@@ -528,7 +403,7 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
     const wire::MapOps& in = msg.map_ops();
     const size_t n = static_cast<size_t>(in.key_size());
     if (static_cast<size_t>(in.counter_size()) != n || static_cast<size_t>(in.lamport_size()) != n ||
-        static_cast<size_t>(in.values().kinds_size()) != n) {
+        static_cast<size_t>(in.values().kinds().size()) != n) {
       return Status::Corrupt("map columns differ in length");
     }
     for (const std::string& k : in.keys())

@@ -30,6 +30,9 @@ using wiretest::InsRun;
 constexpr PeerId kLocal = 0x10CA1;
 constexpr PeerId kEvil = 9;  // the peer of the hand-built operations
 
+// Value kinds are one byte each (schema/tandem.proto, Values).
+void AddKind(wire::Values* v, uint32_t kind) { v->mutable_kinds()->push_back(static_cast<char>(kind)); }
+
 // ---------------------------------------------------------------- fixtures
 
 // A document of peers 1..3: maps in maps, a list holding scalars, a map, a
@@ -215,7 +218,7 @@ class DocUpdateBuilder {
       if (r.value) {
         PutValue(*r.value, m->mutable_values());
       } else {
-        m->mutable_values()->add_kinds(12);
+        AddKind(m->mutable_values(), 12);
       }
     }
     wiretest::PutRuns(cont, m->mutable_container_runs());
@@ -253,25 +256,25 @@ class DocUpdateBuilder {
 
   static void PutValue(const Value& v, wire::Values* out) {
     switch (v.kind()) {
-      case Value::Kind::kNull: out->add_kinds(0); break;
-      case Value::Kind::kBool: out->add_kinds(v.as_bool() ? 2 : 1); break;
+      case Value::Kind::kNull: AddKind(out, 0); break;
+      case Value::Kind::kBool: AddKind(out, v.as_bool() ? 2 : 1); break;
       case Value::Kind::kInt:
-        out->add_kinds(3);
+        AddKind(out, 3);
         out->add_ints(v.as_int());
         break;
       case Value::Kind::kDouble:
-        out->add_kinds(4);
+        AddKind(out, 4);
         out->add_doubles(v.as_double());
         break;
       case Value::Kind::kString:
-        out->add_kinds(5);
+        AddKind(out, 5);
         out->add_strings(std::string(v.as_string()));
         break;
       case Value::Kind::kBytes:
-        out->add_kinds(6);
+        AddKind(out, 6);
         out->add_strings(std::string(v.as_string()));
         break;
-      case Value::Kind::kContainer: out->add_kinds(7 + static_cast<uint32_t>(v.container_type())); break;
+      case Value::Kind::kContainer: AddKind(out, 7 + static_cast<uint32_t>(v.container_type())); break;
     }
   }
 
@@ -533,7 +536,7 @@ TEST(DocHostile, MapKeysAndStringsMustBeUtf8) {
     {
       DocUpdateBuilder b({kEvil});
       b.MapOps({Row{b.Root(), kEvil, 0, 1, "k", Value::Int(1)}});
-      b.msg().mutable_map_ops()->mutable_values()->set_kinds(0, 5);
+      (*b.msg().mutable_map_ops()->mutable_values()->mutable_kinds())[0] = 5;
       b.msg().mutable_map_ops()->mutable_values()->clear_ints();
       b.msg().mutable_map_ops()->mutable_values()->add_strings(bad);
       ExpectRefused(b.Bytes(), "string value not UTF-8");
@@ -562,7 +565,7 @@ TEST(DocHostile, MapColumnsMustAgree) {
   }
   {
     DocUpdateBuilder b = base();
-    b.msg().mutable_map_ops()->mutable_values()->add_kinds(0);
+    AddKind(b.msg().mutable_map_ops()->mutable_values(), 0);
     ExpectRefused(b.Bytes(), "one value too many");
   }
   {
@@ -577,8 +580,28 @@ TEST(DocHostile, MapColumnsMustAgree) {
   }
   {
     DocUpdateBuilder b = base();
-    b.msg().mutable_map_ops()->mutable_values()->set_kinds(0, 99);
+    (*b.msg().mutable_map_ops()->mutable_values()->mutable_kinds())[0] = 99;
     ExpectRefused(b.Bytes(), "unknown value kind");
+  }
+  {  // Decimal doubles (kinds 13..21) take their digits from `ints`.
+    DocUpdateBuilder b = base();
+    (*b.msg().mutable_map_ops()->mutable_values()->mutable_kinds())[0] = 13 + 2;
+    Doc d(kLocal);
+    ASSERT_TRUE(d.ApplyUpdate(b.Bytes()).ok());  // a = 1 / 10^2
+    EXPECT_EQ(d.root().Get("a"), Value::Double(0.01));
+    b.msg().mutable_map_ops()->mutable_values()->mutable_ints()->RemoveLast();
+    ExpectRefused(b.Bytes(), "decimal without its int");
+  }
+  {
+    DocUpdateBuilder b = base();
+    (*b.msg().mutable_map_ops()->mutable_values()->mutable_kinds())[0] = 13 + 9;
+    ExpectRefused(b.Bytes(), "decimal exponent past 8");
+  }
+  {
+    DocUpdateBuilder b = base();
+    (*b.msg().mutable_map_ops()->mutable_values()->mutable_kinds())[0] = 13;
+    b.msg().mutable_map_ops()->mutable_values()->set_ints(0, int64_t{1} << 53);
+    ExpectRefused(b.Bytes(), "decimal digits past 2^53");
   }
   {
     DocUpdateBuilder b = base();
@@ -594,7 +617,7 @@ TEST(DocHostile, MapColumnsMustAgree) {
     DocUpdateBuilder b({kEvil});
     const uint32_t l = b.Child(b.Root(), "l", ContainerType::kList);
     wire::SequenceOps* s = b.Sequence(l, {InsRun{kEvil, 0, 1, false, std::nullopt, std::nullopt, ""}});
-    s->mutable_values()->add_kinds(12);
+    AddKind(s->mutable_values(), 12);
     ExpectRefused(b.Bytes(), "deleted marker in a list");
   }
 }

@@ -1,0 +1,201 @@
+#include "value_column.h"
+
+#include <bit>
+#include <cmath>
+
+#include "tandem.pb.h"
+
+#include "utf8.h"
+
+namespace tandem {
+
+namespace {
+
+enum ValueKind : uint32_t {
+  kNull = 0,
+  kFalse = 1,
+  kTrue = 2,
+  kInt = 3,
+  kDouble = 4,
+  kString = 5,
+  kBytes = 6,
+  kContainerBase = 7,  // + ContainerType
+  kDeleted = 12,
+  kDecimalBase = 13,  // + exponent: ints[next] / 10^exponent
+};
+
+constexpr int kMaxExponent = 8;
+constexpr double kPow10[kMaxExponent + 1] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+// Integers up to 2^53 convert to double exactly, so the only rounding is
+// the division's.
+constexpr double kExactLimit = 9007199254740992.0;
+
+// n / 10^e gives back exactly `d` (bit for bit: -0.0 and NaN never fit).
+bool FitsDecimal(double d, int e, int64_t* n) {
+  const double scaled = d * kPow10[e];
+  if (!(std::fabs(scaled) < kExactLimit)) return false;
+  const int64_t m = static_cast<int64_t>(std::nearbyint(scaled));
+  if (std::bit_cast<uint64_t>(static_cast<double>(m) / kPow10[e]) != std::bit_cast<uint64_t>(d))
+    return false;
+  *n = m;
+  return true;
+}
+
+}  // namespace
+
+bool ValueColumnWriter::FindDecimal(double d, int64_t* n, int* exponent) {
+  if (FitsDecimal(d, last_exponent_, n)) {
+    misses_ = 0;
+    *exponent = last_exponent_;
+    return true;
+  }
+  constexpr uint32_t kGiveUpAfter = 32, kRetryEvery = 64;
+  if (misses_ >= kGiveUpAfter && ++skipped_ % kRetryEvery != 0) return false;
+  for (int e = 0; e <= kMaxExponent; ++e) {
+    if (e != last_exponent_ && FitsDecimal(d, e, n)) {
+      last_exponent_ = e;
+      misses_ = 0;
+      *exponent = e;
+      return true;
+    }
+  }
+  ++misses_;
+  return false;
+}
+
+void ValueColumnWriter::Add(const Value& v, bool deleted) {
+  std::string& kinds = *out_->mutable_kinds();
+  if (deleted) {
+    kinds.push_back(static_cast<char>(kDeleted));
+    return;
+  }
+  switch (v.kind()) {
+    case Value::Kind::kNull: kinds.push_back(static_cast<char>(kNull)); break;
+    case Value::Kind::kBool: kinds.push_back(static_cast<char>(v.as_bool() ? kTrue : kFalse)); break;
+    case Value::Kind::kInt:
+      kinds.push_back(static_cast<char>(kInt));
+      out_->add_ints(v.as_int());
+      break;
+    case Value::Kind::kDouble: {
+      int64_t n;
+      int e;
+      if (FindDecimal(v.as_double(), &n, &e)) {
+        kinds.push_back(static_cast<char>(kDecimalBase + static_cast<uint32_t>(e)));
+        out_->add_ints(n);
+      } else {
+        kinds.push_back(static_cast<char>(kDouble));
+        out_->add_doubles(v.as_double());
+      }
+      break;
+    }
+    case Value::Kind::kString:
+      kinds.push_back(static_cast<char>(kString));
+      out_->add_strings(std::string(v.as_string()));
+      break;
+    case Value::Kind::kBytes:
+      kinds.push_back(static_cast<char>(kBytes));
+      out_->add_strings(std::string(v.as_string()));
+      break;
+    case Value::Kind::kContainer:
+      kinds.push_back(static_cast<char>(kContainerBase + static_cast<uint32_t>(v.container_type())));
+      break;
+  }
+}
+
+ValueReader::ValueReader(const wire::Values& in)
+    : in_(in),
+      kinds_(reinterpret_cast<const unsigned char*>(in.kinds().data())),
+      kinds_size_(in.kinds().size()) {}
+
+Status ValueReader::Next(Value* out, bool* deleted) {
+  if (k_ >= kinds_size_) return Status::Corrupt("value column too short");
+  const uint32_t kind = kinds_[k_++];
+  if (deleted) *deleted = false;
+  switch (kind) {
+    case kNull: *out = Value::Null(); return Status::Ok();
+    case kFalse: *out = Value::Bool(false); return Status::Ok();
+    case kTrue: *out = Value::Bool(true); return Status::Ok();
+    case kInt:
+      if (i_ >= in_.ints_size()) return Status::Corrupt("int value column too short");
+      *out = Value::Int(in_.ints(i_++));
+      return Status::Ok();
+    case kDouble:
+      if (d_ >= in_.doubles_size()) return Status::Corrupt("double value column too short");
+      *out = Value::Double(in_.doubles(d_++));
+      return Status::Ok();
+    case kString:
+    case kBytes: {
+      if (s_ >= in_.strings_size()) return Status::Corrupt("string value column too short");
+      const std::string& s = in_.strings(s_++);
+      if (s.size() > UINT32_MAX) return Status::Corrupt("value over 4 GiB");
+      if (kind == kString && !utf8::Validate(s, nullptr))
+        return Status::Corrupt("string value is not valid UTF-8");
+      *out = kind == kString ? Value::String(s) : Value::Bytes(s);
+      return Status::Ok();
+    }
+    case kDeleted:
+      if (!deleted) return Status::Corrupt("deleted marker outside a map write");
+      *deleted = true;
+      *out = Value::Null();
+      return Status::Ok();
+    default:
+      if (kind >= kDecimalBase && kind <= kDecimalBase + kMaxExponent) {
+        if (i_ >= in_.ints_size()) return Status::Corrupt("int value column too short");
+        const int64_t n = in_.ints(i_++);
+        // A writer never goes past 2^53: refusing keeps decode -> encode
+        // byte-stable.
+        if (!(std::fabs(static_cast<double>(n)) < kExactLimit))
+          return Status::Corrupt("decimal value out of range");
+        *out = Value::Double(static_cast<double>(n) / kPow10[kind - kDecimalBase]);
+        return Status::Ok();
+      }
+      if (kind > kContainerBase && IsContainerType(kind - kContainerBase)) {
+        *out = Value::Container(static_cast<ContainerType>(kind - kContainerBase));
+        return Status::Ok();
+      }
+      return Status::Corrupt("unknown value kind " + std::to_string(kind));
+  }
+}
+
+// Numbers, what a list mostly holds (points, coordinates), skip the general
+// path: a whiteboard snapshot has a million of them.
+Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
+  out->reserve(out->size() + n);
+  const int ints = in_.ints_size(), doubles = in_.doubles_size();
+  for (size_t v = 0; v < n; ++v) {
+    if (k_ < kinds_size_) {
+      const uint32_t kind = kinds_[k_];
+      const uint32_t e = kind - kDecimalBase;
+      if (e <= kMaxExponent && i_ < ints) {
+        const double m = static_cast<double>(in_.ints(i_));
+        if (std::fabs(m) < kExactLimit) {
+          ++k_;
+          ++i_;
+          out->push_back(Value::Double(m / kPow10[e]));
+          continue;
+        }
+      } else if (kind == kDouble && d_ < doubles) {
+        ++k_;
+        out->push_back(Value::Double(in_.doubles(d_++)));
+        continue;
+      } else if (kind == kInt && i_ < ints) {
+        ++k_;
+        out->push_back(Value::Int(in_.ints(i_++)));
+        continue;
+      }
+    }
+    Status s = Next(&out->emplace_back(), nullptr);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status ValueReader::Finish() const {
+  if (k_ != kinds_size_ || i_ != in_.ints_size() || d_ != in_.doubles_size() ||
+      s_ != in_.strings_size()) {
+    return Status::Corrupt("value columns longer than their rows");
+  }
+  return Status::Ok();
+}
+
+}  // namespace tandem
