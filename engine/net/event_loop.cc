@@ -74,7 +74,29 @@ void EventLoop::OnWake(uv_async_t* handle) {
   if (self->on_wake_) self->on_wake_();
 }
 
+void EventLoop::OnIterationEnd(uv_check_t* handle) {
+  auto* self = static_cast<EventLoop*>(handle->data);
+  self->on_iteration_end_();
+}
+
+Status EventLoop::SetIterationEnd(std::function<void()> fn) {
+  if (check_open_ || ended_) return Status::InvalidArgument("iteration-end hook already set");
+  if (int rc = uv_check_init(&loop_, &check_))
+    return Status::InvalidArgument(std::string("uv_check_init: ") + uv_strerror(rc));
+  check_open_ = true;
+  check_.data = this;
+  on_iteration_end_ = std::move(fn);
+  uv_check_start(&check_, &EventLoop::OnIterationEnd);
+  // Only sockets, timers and the wake handle keep the loop running.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&check_));
+  return Status::Ok();
+}
+
 void EventLoop::CloseWake() {
+  if (check_open_) {
+    check_open_ = false;
+    uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
+  }
   if (!wake_open_) return;
   wake_open_ = false;
   uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);

@@ -12,7 +12,10 @@
 //
 // The loop has one wake handle of its own: Wake() (any thread) makes it run
 // the `on_wake` function soon, as a plain libuv callback — outside every lws
-// callback, which is where lws_context_destroy must be called from.
+// callback, which is where lws_context_destroy must be called from. It can
+// also run a function at the end of every iteration (SetIterationEnd), after
+// everything the iteration's epoll wait returned has been handled: the
+// natural batch for fan-out, with no timer to wait for.
 //
 // Two ways to drive it, from one thread at a time:
 //  - Run(): blocks until no active handle is left (a thread of its own);
@@ -50,9 +53,14 @@ class EventLoop {
 
   // Any thread, while the wake handle is open.
   void Wake() { uv_async_send(&wake_); }
-  // Closes the wake handle (driving thread). After it, Wake() must not be
-  // called; the loop ends once lws has closed its handles too.
+  // Closes the wake handle and the iteration-end hook (driving thread).
+  // After it, Wake() must not be called; the loop ends once lws has closed
+  // its handles too.
   void CloseWake();
+  // Driving thread, once, before the loop runs: `fn` runs after each
+  // iteration's I/O callbacks (a libuv check handle that does not keep the
+  // loop alive), until CloseWake.
+  Status SetIterationEnd(std::function<void()> fn);
 
   // The epoll fd: readable whenever a socket, timer-less wake or lws
   // handle of the loop has something to do. Valid until destruction.
@@ -77,11 +85,15 @@ class EventLoop {
  private:
   EventLoop() = default;
   static void OnWake(uv_async_t* handle);
+  static void OnIterationEnd(uv_check_t* handle);
   void End();
 
   uv_loop_t loop_{};
   uv_async_t wake_{};
   bool wake_open_ = false;
+  uv_check_t check_{};
+  bool check_open_ = false;
+  std::function<void()> on_iteration_end_;
   bool ended_ = false;
   int fd_ = -1;
   std::function<void()> on_wake_;

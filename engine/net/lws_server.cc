@@ -131,8 +131,9 @@ struct LwsServer::Impl {
                      (stopping ? 10 : options.tick_ms) * LWS_US_PER_MS);
   }
 
+  // With no coalescing delay the loop's iteration-end hook flushes.
   void MaybeScheduleFlush() {
-    if (flush_scheduled || !core->has_pending_flush()) return;
+    if (options.flush_delay_ms == 0 || flush_scheduled || !core->has_pending_flush()) return;
     flush_scheduled = true;
     lws_sul_schedule(ctx, 0, &flush_sul.sul, FlushCb, options.flush_delay_ms * LWS_US_PER_MS);
   }
@@ -421,6 +422,15 @@ Status LwsServer::Start(LwsServerOptions options, store::LogStore* store,
   });
   I->core = std::make_unique<ServerCore>(I->options.server, I->storage.get(),
                                          [I](ConnId id) { I->WantWrite(id); });
+  if (I->options.flush_delay_ms == 0) {
+    // Everything one epoll wait returned (reads, store completions) leaves
+    // in one flush: batches grow with the load, and a quiet room pays no
+    // timer wait.
+    Status st = I->loop->SetIterationEnd([I] {
+      if (!I->destroying && I->core->has_pending_flush()) I->core->Flush();
+    });
+    if (!st.ok()) return st;
+  }
 
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof info);

@@ -44,7 +44,9 @@ struct LwsServerOptions {
   uint16_t keepalive_ping_s = 30;    // ping a silent peer after this
   uint16_t keepalive_hangup_s = 40;  // and drop it after this (> ping)
   uint64_t tick_ms = 100;            // awareness expiry, idle unload, metrics
-  uint64_t flush_delay_ms = 1;       // fan-out coalescing window
+  // Fan-out coalescing window. 0: what one loop iteration read leaves in
+  // one flush at the end of the iteration; n: n ms after the first update.
+  uint64_t flush_delay_ms = 0;
   uint64_t shutdown_timeout_ms = 5000;
   // SO_SNDBUF of each connection's socket; 0 keeps the kernel's default.
   // Smaller means less kernel memory per peer and earlier backpressure

@@ -63,6 +63,39 @@ TEST(Transport, TwentyClientsConvergeWithEachOtherAndTheStore) {
   EXPECT_GT(m.fanout_frames, 0u);
 }
 
+// By default fan-out leaves at the end of each loop iteration; a fixed
+// coalescing delay (flush_delay_ms) batches a burst into fewer frames.
+TEST(Transport, CoalescingDelayBatchesABurstAndConverges) {
+  TempDir dir;
+  TestServer srv;
+  srv.db = dir.file("server.db");
+  srv.options.flush_delay_ms = 50;
+  srv.Start();
+  std::vector<std::unique_ptr<LwsClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(StartClient(srv.url()));
+    ASSERT_TRUE(clients[i]->Open("doc").ok());
+  }
+  for (auto& c : clients) ASSERT_TRUE(c->WaitUntil([](ClientSession& s) { return s.all_synced(); }, kWaitMs));
+  for (int n = 0; n < 20; ++n) {
+    for (auto& c : clients) {
+      c->Edit("doc", [](Document& d) { return InsertTextAt(d, "text", 0, "x"); });
+    }
+  }
+  for (auto& c : clients) {
+    ASSERT_TRUE(c->WaitUntil([](ClientSession& s) { return s.unacked_total() == 0; }, kWaitMs));
+  }
+  const std::string stored = srv.StoredText("doc");
+  EXPECT_EQ(stored, std::string(60, 'x'));
+  for (auto& c : clients) {
+    ASSERT_TRUE(c->WaitUntil([&](ClientSession& s) { return TextAt(*s.Find("doc"), "text") == stored; },
+                             kWaitMs));
+  }
+  // 60 updates reached 2 other subscribers each: far fewer frames did it.
+  EXPECT_EQ(srv.server->stats().updates_applied, 60u);
+  EXPECT_LT(srv.server->stats().fanout_frames, 60u);
+}
+
 TEST(Transport, OfflineEditsMergeAndSurviveClientRestart) {
   TempDir dir;
   TestServer srv;
