@@ -1,5 +1,6 @@
 #include "value_column.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
@@ -161,29 +162,41 @@ Status ValueReader::Next(Value* out, bool* deleted) {
 // path: a whiteboard snapshot has a million of them.
 Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
   out->reserve(out->size() + n);
-  const int ints = in_.ints_size(), doubles = in_.doubles_size();
-  for (size_t v = 0; v < n; ++v) {
-    if (k_ < kinds_size_) {
-      const uint32_t kind = kinds_[k_];
-      const uint32_t e = kind - kDecimalBase;
-      if (e <= kMaxExponent && i_ < ints) {
-        const double m = static_cast<double>(in_.ints(i_));
-        if (std::fabs(m) < kExactLimit) {
-          ++k_;
-          ++i_;
-          out->push_back(Value::Double(m / kPow10[e]));
-          continue;
-        }
-      } else if (kind == kDouble && d_ < doubles) {
-        ++k_;
-        out->push_back(Value::Double(in_.doubles(d_++)));
-        continue;
-      } else if (kind == kInt && i_ < ints) {
-        ++k_;
-        out->push_back(Value::Int(in_.ints(i_++)));
-        continue;
-      }
+  const int64_t* ints = in_.ints().data();
+  const double* doubles = in_.doubles().data();
+  const size_t nints = static_cast<size_t>(in_.ints_size());
+  const size_t ndoubles = static_cast<size_t>(in_.doubles_size());
+  const size_t end = std::min(kinds_size_, k_ + n);
+  size_t done = 0;
+  while (k_ < end) {
+    const uint32_t kind = kinds_[k_];
+    const uint32_t e = kind - kDecimalBase;
+    size_t i = static_cast<size_t>(i_), d = static_cast<size_t>(d_);
+    if (e <= kMaxExponent) {
+      // A run of one exponent: what a list of coordinates is.
+      const double scale = kPow10[e];
+      size_t k = k_;
+      while (k < end && kinds_[k] == kind && i < nints && std::fabs(static_cast<double>(ints[i])) < kExactLimit)
+        out->push_back(Value::Double(static_cast<double>(ints[i++]) / scale)), ++k;
+      if (k == k_) break;  // the general path reports what is wrong
+      done += k - k_;
+      k_ = k;
+      i_ = static_cast<int>(i);
+    } else if (kind == kDouble && d < ndoubles) {
+      out->push_back(Value::Double(doubles[d]));
+      d_ = static_cast<int>(d + 1);
+      ++k_;
+      ++done;
+    } else if (kind == kInt && i < nints) {
+      out->push_back(Value::Int(ints[i]));
+      i_ = static_cast<int>(i + 1);
+      ++k_;
+      ++done;
+    } else {
+      break;
     }
+  }
+  for (; done < n; ++done) {
     Status s = Next(&out->emplace_back(), nullptr);
     if (!s.ok()) return s;
   }
