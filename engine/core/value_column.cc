@@ -22,20 +22,19 @@ enum ValueKind : uint32_t {
   kBytes = 6,
   kContainerBase = 7,  // + ContainerType
   kDeleted = 12,
-  kDecimalBase = 13,  // + exponent: ints[next] / 10^exponent
+  kDecimalBase = 13,  // + exponent: decimals[next] / 10^exponent
 };
 
 constexpr int kMaxExponent = 8;
 constexpr double kPow10[kMaxExponent + 1] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
-// Integers up to 2^53 convert to double exactly, so the only rounding is
-// the division's.
-constexpr double kExactLimit = 9007199254740992.0;
 
 // n / 10^e gives back exactly `d` (bit for bit: -0.0 and NaN never fit).
-bool FitsDecimal(double d, int e, int64_t* n) {
+// n is 32-bit, so it converts to double exactly and the only rounding is
+// the division's.
+bool FitsDecimal(double d, int e, int32_t* n) {
   const double scaled = d * kPow10[e];
-  if (!(std::fabs(scaled) < kExactLimit)) return false;
-  const int64_t m = static_cast<int64_t>(std::nearbyint(scaled));
+  if (!(scaled >= -2147483648.0 && scaled <= 2147483647.0)) return false;
+  const int32_t m = static_cast<int32_t>(std::nearbyint(scaled));
   if (std::bit_cast<uint64_t>(static_cast<double>(m) / kPow10[e]) != std::bit_cast<uint64_t>(d))
     return false;
   *n = m;
@@ -44,7 +43,7 @@ bool FitsDecimal(double d, int e, int64_t* n) {
 
 }  // namespace
 
-bool ValueColumnWriter::FindDecimal(double d, int64_t* n, int* exponent) {
+bool ValueColumnWriter::FindDecimal(double d, int32_t* n, int* exponent) {
   if (FitsDecimal(d, last_exponent_, n)) {
     misses_ = 0;
     *exponent = last_exponent_;
@@ -78,11 +77,11 @@ void ValueColumnWriter::Add(const Value& v, bool deleted) {
       out_->add_ints(v.as_int());
       break;
     case Value::Kind::kDouble: {
-      int64_t n;
+      int32_t n;
       int e;
       if (FindDecimal(v.as_double(), &n, &e)) {
         kinds.push_back(static_cast<char>(kDecimalBase + static_cast<uint32_t>(e)));
-        out_->add_ints(n);
+        out_->add_decimals(n);
       } else {
         kinds.push_back(static_cast<char>(kDouble));
         out_->add_doubles(v.as_double());
@@ -141,13 +140,8 @@ Status ValueReader::Next(Value* out, bool* deleted) {
       return Status::Ok();
     default:
       if (kind >= kDecimalBase && kind <= kDecimalBase + kMaxExponent) {
-        if (i_ >= in_.ints_size()) return Status::Corrupt("int value column too short");
-        const int64_t n = in_.ints(i_++);
-        // A writer never goes past 2^53: refusing keeps decode -> encode
-        // byte-stable.
-        if (!(std::fabs(static_cast<double>(n)) < kExactLimit))
-          return Status::Corrupt("decimal value out of range");
-        *out = Value::Double(static_cast<double>(n) / kPow10[kind - kDecimalBase]);
+        if (m_ >= in_.decimals_size()) return Status::Corrupt("decimal value column too short");
+        *out = Value::Double(static_cast<double>(in_.decimals(m_++)) / kPow10[kind - kDecimalBase]);
         return Status::Ok();
       }
       if (kind > kContainerBase && IsContainerType(kind - kContainerBase)) {
@@ -164,8 +158,10 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
   out->reserve(out->size() + n);
   const int64_t* ints = in_.ints().data();
   const double* doubles = in_.doubles().data();
+  const int32_t* decimals = in_.decimals().data();
   const size_t nints = static_cast<size_t>(in_.ints_size());
   const size_t ndoubles = static_cast<size_t>(in_.doubles_size());
+  const size_t ndecimals = static_cast<size_t>(in_.decimals_size());
   const size_t end = std::min(kinds_size_, k_ + n);
   size_t done = 0;
   while (k_ < end) {
@@ -175,13 +171,13 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
     if (e <= kMaxExponent) {
       // A run of one exponent: what a list of coordinates is.
       const double scale = kPow10[e];
-      size_t k = k_;
-      while (k < end && kinds_[k] == kind && i < nints && std::fabs(static_cast<double>(ints[i])) < kExactLimit)
-        out->push_back(Value::Double(static_cast<double>(ints[i++]) / scale)), ++k;
+      size_t k = k_, m = static_cast<size_t>(m_);
+      while (k < end && kinds_[k] == kind && m < ndecimals)
+        out->push_back(Value::Double(static_cast<double>(decimals[m++]) / scale)), ++k;
       if (k == k_) break;  // the general path reports what is wrong
       done += k - k_;
       k_ = k;
-      i_ = static_cast<int>(i);
+      m_ = static_cast<int>(m);
     } else if (kind == kDouble && d < ndoubles) {
       out->push_back(Value::Double(doubles[d]));
       d_ = static_cast<int>(d + 1);
@@ -205,7 +201,7 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
 
 Status ValueReader::Finish() const {
   if (k_ != kinds_size_ || i_ != in_.ints_size() || d_ != in_.doubles_size() ||
-      s_ != in_.strings_size()) {
+      s_ != in_.strings_size() || m_ != in_.decimals_size()) {
     return Status::Corrupt("value columns longer than their rows");
   }
   return Status::Ok();

@@ -3,10 +3,10 @@
 //
 // A kind per value, one byte each, and the payloads in typed columns. A
 // double that is a short decimal — a coordinate like 412.37, a price, a
-// size — is written as an integer and a power of ten (kinds 13..21: value =
-// ints[next] / 10^(kind - 13)), the idea of ALP (Afroozeh, Kuffó and Boncz,
+// size — is written as a 32-bit integer and a power of ten (kinds 13..21:
+// value = decimals[next] / 10^(kind - 13)), the idea of ALP (Afroozeh, Kuffó and Boncz,
 // SIGMOD 2024): a whiteboard's point takes 3 bytes instead of 8, and its
-// snapshot no longer needs deflate to be small, so it loads faster too.
+// snapshot is smaller before and after deflate, and loads faster.
 // The division is IEEE-exact-rounded, and the writer keeps a decimal only
 // if dividing gives back the very same bits.
 #pragma once
@@ -30,7 +30,7 @@ class ValueColumnWriter {
   void Add(const Value& v, bool deleted);
 
  private:
-  bool FindDecimal(double d, int64_t* n, int* exponent);
+  bool FindDecimal(double d, int32_t* n, int* exponent);
 
   wire::Values* out_;
   // The exponent that fit last: values of one column usually share it.
@@ -60,7 +60,7 @@ class ValueReader {
   const unsigned char* kinds_;
   size_t kinds_size_;
   size_t k_ = 0;
-  int i_ = 0, d_ = 0, s_ = 0;
+  int i_ = 0, d_ = 0, s_ = 0, m_ = 0;  // next int, double, string, decimal
 };
 
 }  // namespace tandem
