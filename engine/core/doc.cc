@@ -38,8 +38,9 @@ uint32_t Doc::depth(uint32_t c) const { return nodes_[c]->depth; }
 
 uint32_t Doc::ChildOf(uint32_t map, std::string_view key, ContainerType type) {
   MapState& m = *nodes_[map]->map;
-  auto it = m.slots.find(key);
-  if (it == m.slots.end()) it = m.slots.emplace(std::string(key), MapSlot{}).first;
+  auto it = m.slots.lower_bound(key);
+  if (it == m.slots.end() || it->first != key) it = m.slots.emplace_hint(it, std::string(key), MapSlot{});
+  // Map nodes stay put while AddNode grows nodes_: `slot` stays valid.
   uint32_t& slot = it->second.child[static_cast<size_t>(type) - 1];
   if (slot == 0) {
     const uint32_t c = AddNode(type, map);
@@ -47,8 +48,7 @@ uint32_t Doc::ChildOf(uint32_t map, std::string_view key, ContainerType type) {
     n.kind = ContainerKey::kMapChild;
     n.key = std::string(key);
     n.depth = nodes_[map]->depth + 1;
-    // Re-find: AddNode does not touch the slots, but keep the code obvious.
-    nodes_[map]->map->slots.find(key)->second.child[static_cast<size_t>(type) - 1] = c + 1;
+    slot = c + 1;
     return c;
   }
   return slot - 1;
