@@ -3,6 +3,7 @@
 #include <libwebsockets.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "net/event_loop.h"
 #include "net/lws_inbox.h"
@@ -108,6 +110,9 @@ struct LwsServer::Impl {
   Timer tick_sul;
   Timer flush_sul;
   bool flush_scheduled = false;
+  // Inside FlushAtIterationEnd: WantWrite collects instead of asking lws.
+  bool writing_at_iteration_end = false;
+  std::vector<ConnId> write_now;
 
   static void TickCb(lws_sorted_usec_list_t* sul) {
     lws_container_of(sul, Timer, sul)->owner->OnTick();
@@ -140,7 +145,64 @@ struct LwsServer::Impl {
 
   void WantWrite(ConnId id) {
     auto it = conns.find(id);
-    if (it != conns.end()) lws_callback_on_writable(it->second->wsi);
+    if (it == conns.end()) return;
+    if (writing_at_iteration_end) {
+      write_now.push_back(id);
+      return;
+    }
+    lws_callback_on_writable(it->second->wsi);
+  }
+
+  // The iteration-end flush runs outside every lws callback, so the frames
+  // it makes are written at once when the socket takes them, instead of
+  // after a POLLOUT: with libuv 1.44 each POLLOUT on/off pair costs up to
+  // four epoll_ctl calls plus a loop iteration, 16% of tandemd's CPU at
+  // 190,000 deliveries/s. Not with permessage-deflate (notes §4.5).
+  void FlushAtIterationEnd() {
+    if (destroying || !core->has_pending_flush()) return;
+    writing_at_iteration_end = !options.permessage_deflate;
+    core->Flush();
+    writing_at_iteration_end = false;
+    std::sort(write_now.begin(), write_now.end());
+    write_now.erase(std::unique(write_now.begin(), write_now.end()), write_now.end());
+    for (ConnId id : write_now) {
+      auto it = conns.find(id);
+      if (it != conns.end()) WriteNow(it->second);
+    }
+    write_now.clear();
+  }
+
+  // What WRITEABLE does, minus the close (only a callback may close): a
+  // frame leaves the session's queue only when the socket has room
+  // (lws_send_pipe_choked: nothing buffered in lws, and poll(2) says
+  // POLLOUT), so the queue bound and slow-consumer detection see the same
+  // backlog as before. Whatever is left goes through WRITEABLE.
+  void WriteNow(Conn* c) {
+    if (!c->has_held_frame && !c->has_held_close) {
+      for (int i = 0; i < kMaxFramesPerWriteable; ++i) {
+        if (lws_send_pipe_choked(c->wsi)) break;
+        std::string frame, reason_text;
+        uint16_t code = 0;
+        ServerSession::Next next = core->Next(c->id, &frame, &code, &reason_text);
+        if (next == ServerSession::Next::kIdle) return;
+        if (next == ServerSession::Next::kClose) {
+          c->has_held_close = true;
+          c->held_close_code = code;
+          c->held_close_reason = std::move(reason_text);
+          break;
+        }
+        c->inflight.assign(LWS_PRE, '\0');
+        c->inflight += frame;
+        const size_t n = frame.size();
+        if (lws_write(c->wsi, reinterpret_cast<unsigned char*>(c->inflight.data()) + LWS_PRE, n,
+                      LWS_WRITE_BINARY) < static_cast<int>(n)) {
+          // The socket failed: lws closes it from its own loop.
+          lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+          return;
+        }
+      }
+    }
+    lws_callback_on_writable(c->wsi);
   }
 
   bool OnServiceThread() const { return std::this_thread::get_id() == service_thread; }
@@ -426,9 +488,7 @@ Status LwsServer::Start(LwsServerOptions options, store::LogStore* store,
     // Everything one epoll wait returned (reads, store completions) leaves
     // in one flush: batches grow with the load, and a quiet room pays no
     // timer wait.
-    Status st = I->loop->SetIterationEnd([I] {
-      if (!I->destroying && I->core->has_pending_flush()) I->core->Flush();
-    });
+    Status st = I->loop->SetIterationEnd([I] { I->FlushAtIterationEnd(); });
     if (!st.ok()) return st;
   }
 
