@@ -138,6 +138,7 @@ class RunTree {
   // concatenated content of the visible ones; builds the index too.
   // Returns false if two runs share an id (the tree is then unusable).
   bool Load(const std::vector<Run>& runs, std::string_view text);
+  class Loader;
 
   uint64_t MemoryUsage() const;
   // Verifies sums, links, parent pointers and the index.
@@ -170,6 +171,8 @@ class RunTree {
     if (leaf != hint_leaf_) hint_leaf_ = nullptr;
   }
 
+  friend class Loader;
+
   mutable const RunLeaf* hint_leaf_ = nullptr;
   mutable Metrics hint_before_;
   void* root_;
@@ -179,6 +182,68 @@ class RunTree {
   IdIndex index_;
   uint64_t leaves_ = 1;
   uint64_t internals_ = 0;
+};
+
+// Load for runs that come one at a time, in document order, as a snapshot's
+// rows are read: each goes straight into its leaf, with no vector of them
+// in between. The tree is emptied at construction; it is whole once Finish
+// returns true, and until then (or after an abandoned load) it may only be
+// destroyed.
+class RunTree::Loader {
+ public:
+  // `text`: the content of the visible runs to come, concatenated, which
+  // must outlive the loader. `runs_hint`: how many runs will come; it sizes
+  // the last leaf, and a wrong hint costs room, not correctness.
+  Loader(RunTree* tree, std::string_view text, size_t runs_hint);
+  Loader(const Loader&) = delete;
+  Loader& operator=(const Loader&) = delete;
+
+  // Adds a run; its bytes/utf16 must describe its part of the text.
+  void Add(const Run& r) {
+    Slot() = r;
+    Commit();
+  }
+  // Add in two steps, for a caller that builds the run in place: the slot
+  // of the next run, to be filled and then committed.
+  Run& Slot() {
+    if (leaf_->count == room_) NextLeaf();
+    return leaf_->runs[leaf_->count];
+  }
+  void Commit() {
+    const Run& r = leaf_->runs[leaf_->count++];
+    sum_.items += r.len;
+    sum_.chars += r.deleted() ? 0 : r.len;
+    sum_.utf16 += r.utf16;  // 0 when deleted, as bytes
+    sum_.bytes += r.bytes;
+    index_.Add(r.peer, r.counter, r.end(), leaf_);
+  }
+  // Sizes a peer's share of the index (a hint, like runs_hint).
+  void ReservePeer(PeerIndex peer, size_t runs) { index_.Reserve(peer, runs); }
+  // Builds the internal nodes and the index. Returns false if two runs share
+  // an id, or if the runs' bytes do not add up to the text (callers check
+  // that first; this only keeps a mistake from reading past it). The tree
+  // is then unusable.
+  bool Finish();
+
+ private:
+  // Leaves are filled to ~7/8 so that the first edits rarely split them.
+  static constexpr uint32_t kFill = kLeafCap - kLeafCap / 8;
+
+  void NextLeaf();
+  void OpenLeaf();
+  bool CloseLeaf();
+
+  RunTree* tree_;
+  std::string_view text_;
+  size_t text_pos_ = 0;
+  size_t left_;  // runs still expected (runs_hint less those added)
+  RunLeaf* leaf_ = nullptr;
+  uint32_t room_ = 0;  // runs leaf_ takes: its capacity, at most kFill
+  Metrics sum_;        // of leaf_'s runs
+  bool text_ok_ = true;
+  std::vector<void*> level_;  // the closed leaves, then each level up
+  std::vector<Metrics> sums_;
+  IdIndex::Loader index_;
 };
 
 }  // namespace tandem
