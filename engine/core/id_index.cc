@@ -182,6 +182,13 @@ bool IdIndex::Load(std::vector<std::vector<Entry>> entries) {
   return loader.Finish(this);
 }
 
+IdIndex::Loader::Pending& IdIndex::Loader::Select(PeerIndex peer) {
+  if (peer >= peers_.size()) peers_.resize(size_t{peer} + 1);
+  peer_ = peer;
+  pending_ = &peers_[peer];
+  return *pending_;
+}
+
 bool IdIndex::Loader::Finish(IdIndex* index) {
   bool disjoint = true;
   index->peers_.clear();
@@ -208,6 +215,8 @@ bool IdIndex::Loader::Finish(IdIndex* index) {
     }
   }
   peers_.clear();
+  peer_ = UINT32_MAX;
+  pending_ = nullptr;
   return disjoint;
 }
 

@@ -70,9 +70,9 @@ class IdIndex {
 // (cut by a deletion), and every entry merged here is one the sort skips.
 class IdIndex::Loader {
  public:
-  void Reserve(PeerIndex peer, size_t n) { Grow(peer).entries.reserve(n); }
+  void Reserve(PeerIndex peer, size_t n) { Select(peer).entries.reserve(n); }
   void Add(PeerIndex peer, uint64_t start, uint64_t end, RunLeaf* leaf) {
-    Pending& q = Grow(peer);
+    Pending& q = peer == peer_ ? *pending_ : Select(peer);
     if (!q.entries.empty()) {
       Entry& last = q.entries.back();
       if (last.end == start && last.leaf == leaf) {
@@ -92,11 +92,12 @@ class IdIndex::Loader {
     std::vector<Entry> entries;
     bool sorted = true;  // by start, as added
   };
-  Pending& Grow(PeerIndex peer) {
-    if (peer >= peers_.size()) peers_.resize(peer + 1);
-    return peers_[peer];
-  }
+  // Makes `peer` the one Add finds without a lookup: runs come in
+  // stretches of one peer.
+  Pending& Select(PeerIndex peer);
   std::vector<Pending> peers_;
+  PeerIndex peer_ = UINT32_MAX;  // peers_[peer_] is *pending_
+  Pending* pending_ = nullptr;
 };
 
 }  // namespace tandem

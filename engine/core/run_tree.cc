@@ -523,19 +523,30 @@ void RunTree::Loader::OpenLeaf() {
   }
   leaf_ = leaf;
   room_ = std::min(leaf->cap, kFill);
-  sum_ = Metrics{};
 }
 
 bool RunTree::Loader::CloseLeaf() {
-  leaf_->sum = sum_;
-  if (sum_.bytes > text_.size() - text_pos_) {
+  RunLeaf* leaf = leaf_;
+  const Run* runs = leaf->runs;
+  const uint32_t n = leaf->count;
+  Metrics sum;
+  for (uint32_t i = 0; i < n; ++i) {
+    const Run& r = runs[i];
+    sum.items += r.len;
+    sum.chars += r.deleted() ? 0 : r.len;
+    sum.utf16 += r.utf16;  // 0 when deleted, as bytes
+    sum.bytes += r.bytes;
+    index_.Add(r.peer, r.counter, r.end(), leaf);
+  }
+  leaf->sum = sum;
+  if (sum.bytes > text_.size() - text_pos_) {
     text_ok_ = false;
   } else {
-    leaf_->text.assign(text_.substr(text_pos_, sum_.bytes));
-    text_pos_ += sum_.bytes;
+    leaf->text.assign(text_.substr(text_pos_, sum.bytes));
+    text_pos_ += sum.bytes;
   }
-  level_.push_back(leaf_);
-  sums_.push_back(sum_);
+  level_.push_back(leaf);
+  sums_.push_back(sum);
   return text_ok_;
 }
 

@@ -209,14 +209,9 @@ class RunTree::Loader {
     if (leaf_->count == room_) NextLeaf();
     return leaf_->runs[leaf_->count];
   }
-  void Commit() {
-    const Run& r = leaf_->runs[leaf_->count++];
-    sum_.items += r.len;
-    sum_.chars += r.deleted() ? 0 : r.len;
-    sum_.utf16 += r.utf16;  // 0 when deleted, as bytes
-    sum_.bytes += r.bytes;
-    index_.Add(r.peer, r.counter, r.end(), leaf_);
-  }
+  // (A leaf's sums and index entries are taken when it is full, in one
+  // loop over its runs.)
+  void Commit() { ++leaf_->count; }
   // Sizes a peer's share of the index (a hint, like runs_hint).
   void ReservePeer(PeerIndex peer, size_t runs) { index_.Reserve(peer, runs); }
   // Builds the internal nodes and the index. Returns false if two runs share
@@ -239,7 +234,6 @@ class RunTree::Loader {
   size_t left_;  // runs still expected (runs_hint less those added)
   RunLeaf* leaf_ = nullptr;
   uint32_t room_ = 0;  // runs leaf_ takes: its capacity, at most kFill
-  Metrics sum_;        // of leaf_'s runs
   bool text_ok_ = true;
   std::vector<void*> level_;  // the closed leaves, then each level up
   std::vector<Metrics> sums_;
