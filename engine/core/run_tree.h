@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,17 +46,17 @@ struct RunLeaf {
   Metrics sum;  // of this leaf's runs
   std::string text;  // content of the visible runs, in order
 
-  explicit RunLeaf(uint32_t capacity) : cap(capacity), runs(new Run[capacity]) {}
-  ~RunLeaf() { delete[] runs; }
+  explicit RunLeaf(uint32_t capacity) : cap(capacity), runs(AllocRuns(capacity)) {}
+  ~RunLeaf() { ::operator delete(runs); }
   RunLeaf(const RunLeaf&) = delete;
   RunLeaf& operator=(const RunLeaf&) = delete;
   // Makes room for `n` <= kLeafCap runs.
   void Reserve(uint32_t n) {
     if (n <= cap) return;
     const uint32_t c = std::min<uint32_t>(kLeafCap, std::max(n, cap * 2));
-    Run* r = new Run[c];
+    Run* r = AllocRuns(c);
     std::copy(runs, runs + count, r);
-    delete[] runs;
+    ::operator delete(runs);
     runs = r;
     cap = c;
   }
@@ -69,6 +70,11 @@ struct RunLeaf {
   std::string_view Content(uint32_t idx) const {
     return std::string_view(text).substr(TextOffset(idx), runs[idx].bytes);
   }
+  // Room for `n` runs, not initialised: slots past `count` are written
+  // before they are read, and filling them cost a leaf load as much again
+  // as its runs (Run is an aggregate, so writing a slot creates it).
+  static Run* AllocRuns(uint32_t n) { return static_cast<Run*>(::operator new(sizeof(Run) * n)); }
+
   Metrics Sum() const {
     Metrics m;
     for (uint32_t i = 0; i < count; ++i) m += Metrics::Of(runs[i]);
