@@ -60,20 +60,15 @@ class RunReader {
   uint32_t value_ = 0;
 };
 
-// base + delta, if the result is a valid counter.
+// base + delta, if the result is a valid counter. Bases are counters or
+// ends (at most kMaxCounter + 1), so the sum is exact in 64 signed bits
+// unless it overflows them, and then it is out of range anyway.
 inline bool AddDelta(uint64_t base, int64_t delta, uint64_t* out) {
-  if (delta < 0) {
-    const uint64_t d = static_cast<uint64_t>(-(delta + 1)) + 1;
-    if (d > base) return false;
-    *out = base - d;
-  } else {
-    if (static_cast<uint64_t>(delta) > kMaxCounter ||
-        base > kMaxCounter - static_cast<uint64_t>(delta)) {
-      return false;
-    }
-    *out = base + static_cast<uint64_t>(delta);
-  }
-  return *out <= kMaxCounter;
+  int64_t sum;
+  if (base > uint64_t{INT64_MAX} || __builtin_add_overflow(static_cast<int64_t>(base), delta, &sum))
+    return false;
+  *out = static_cast<uint64_t>(sum);
+  return *out <= kMaxCounter;  // a negative sum wraps above it
 }
 
 }  // namespace tandem::column

@@ -5,6 +5,8 @@
 #include "tandem.pb.h"
 
 #include "column_helpers.h"
+#include "delete_log.h"
+#include "run_tree.h"
 #include "snapshot_runs.h"
 #include "utf8.h"
 
@@ -122,8 +124,8 @@ struct RowRead {
 
 // Reads and validates insert columns (docs/format.md, "Validation") in one
 // pass and calls emit(const RowRead&) for each row in order. A "neighbouring
-// row" right origin names the next row, so each row is emitted once the
-// next one is read. `text` stands for in.text() (a List's is implied).
+// row" right origin names the next row, whose id is read before the row is
+// emitted. `text` stands for in.text() (a List's is implied).
 // On error some rows may have been emitted: callers discard their output.
 template <typename Emit>
 Status ReadRunRows(const wire::RunColumns& in, std::string_view text, size_t peer_count,
@@ -141,19 +143,40 @@ Status ReadRunRows(const wire::RunColumns& in, std::string_view text, size_t pee
   if (!utf8::Validate(text, &counts)) return Status::Corrupt("insert text is not valid UTF-8");
   const bool ascii = counts.code_points == text.size();
   *ascii_out = ascii;
+  // The columns as arrays (their lengths are checked above).
+  const int64_t* counter = in.counter().data();
+  const uint64_t* len_deleted = in.len_deleted().data();
+  const uint32_t* origin_kinds = in.origin_kinds().data();
+  const int64_t* origin_counter = in.origin_counter().data();
+  const size_t explicit_count = static_cast<size_t>(in.origin_counter_size());
+  size_t explicit_used = 0;
   std::vector<uint64_t> prev_end(peer_count, 0);  // bounded by the message size
-  const int explicit_count = in.origin_counter_size();
-  int explicit_used = 0;
+  auto read_id = [&](size_t i, uint32_t* peer, uint64_t* c) {
+    *peer = row_peers.Next();
+    return AddDelta(prev_end[*peer], counter[i], c);
+  };
+  // The next explicit origin, or why there is none (no Status: this runs for
+  // most rows).
+  auto read_explicit = [&](const RowRead& r, uint32_t* op, uint64_t* oc) -> const char* {
+    if (explicit_used >= explicit_count) return "missing explicit origin";
+    const uint32_t q = origin_peers.Next();
+    if (q >= peer_count || !AddDelta(r.counter, origin_counter[explicit_used], oc))
+      return "origin out of range";
+    ++explicit_used;
+    *op = q + 1;
+    return nullptr;
+  };
   size_t text_pos = 0;
-  RowRead prev;
-  bool prev_right_is_next = false;
+  // This row's id (read ahead, with the previous row), and the previous
+  // row's peer and last item: what "neighbouring row" origins name.
+  uint32_t peer = 0, prev_peer = 0;
+  uint64_t c = 0, prev_last = 0;
+  if (n > 0 && !read_id(0, &peer, &c)) return Status::Corrupt("insert counter out of range");
   for (size_t i = 0; i < n; ++i) {
     RowRead r;
-    const uint32_t p = row_peers.Next();
-    r.peer = p;
-    if (!AddDelta(prev_end[p], in.counter(static_cast<int>(i)), &r.counter))
-      return Status::Corrupt("insert counter out of range");
-    const uint64_t ld = in.len_deleted(static_cast<int>(i));
+    r.peer = peer;
+    r.counter = c;
+    const uint64_t ld = len_deleted[i];
     r.len = ld >> 1;
     r.deleted = ld & 1;
     if (r.len == 0) return Status::Corrupt("empty insert run");
@@ -161,7 +184,7 @@ Status ReadRunRows(const wire::RunColumns& in, std::string_view text, size_t pee
     // a receiver allocate without bound.
     if (r.len > UINT32_MAX) return Status::Corrupt("insert run longer than 2^32 - 1 items");
     if (r.len > kMaxCounter + 1 - r.counter) return Status::Corrupt("insert run overflows counters");
-    prev_end[p] = r.counter + r.len;
+    prev_end[r.peer] = r.counter + r.len;
     if (!r.deleted) {
       // Each visible run takes exactly `len` code points of the text.
       if (r.len > text.size() - text_pos) return Status::Corrupt("insert text shorter than its runs");
@@ -178,52 +201,38 @@ Status ReadRunRows(const wire::RunColumns& in, std::string_view text, size_t pee
       r.text_end = end;
       text_pos = end;
     }
-    // Origins. An origin existed before the insert: from the same peer it
-    // is older.
-    const uint32_t kinds = in.origin_kinds(static_cast<int>(i));
+    // Origins, left before right in the explicit columns. An origin existed
+    // before the insert: from the same peer it is older.
+    const uint32_t kinds = origin_kinds[i];
     if (kinds > 8) return Status::Corrupt("unknown origin kind");
-    bool right_is_next = false;
-    for (int side = 0; side < 2; ++side) {
-      const uint32_t kind = side == 0 ? kinds % 3 : kinds / 3;
-      uint32_t& op = side == 0 ? r.left_peer : r.right_peer;
-      uint64_t& oc = side == 0 ? r.left_counter : r.right_counter;
-      if (kind == kNone) continue;
-      if (kind == kNeighbour) {
-        if (side == 0) {
-          if (i == 0) return Status::Corrupt("first row's left origin names no row");
-          op = prev.peer + 1;
-          oc = prev.counter + prev.len - 1;
-        } else {
-          if (i + 1 == n) return Status::Corrupt("last row's right origin names no row");
-          right_is_next = true;  // filled in when the next row is read
-          continue;
-        }
-      } else {
-        if (explicit_used >= explicit_count) return Status::Corrupt("missing explicit origin");
-        const uint32_t q = origin_peers.Next();
-        if (q >= peer_count || !AddDelta(r.counter, in.origin_counter(explicit_used), &oc))
-          return Status::Corrupt("origin out of range");
-        ++explicit_used;
-        op = q + 1;
-      }
-      if (op == r.peer + 1 && oc >= r.counter)
-        return Status::Corrupt("origin is not older than its insert");
+    const uint32_t left = kinds % 3, right = kinds / 3;
+    if (left == kNeighbour) {
+      if (i == 0) return Status::Corrupt("first row's left origin names no row");
+      r.left_peer = prev_peer + 1;
+      r.left_counter = prev_last;
+    } else if (left == kExplicit) {
+      if (const char* e = read_explicit(r, &r.left_peer, &r.left_counter)) return Status::Corrupt(e);
     }
-    if (i > 0) {
-      if (prev_right_is_next) {
-        prev.right_peer = r.peer + 1;
-        prev.right_counter = r.counter;
-        if (r.peer == prev.peer && r.counter >= prev.counter)
-          return Status::Corrupt("origin is not older than its insert");
-      }
-      emit(prev);
+    if (right == kExplicit) {
+      if (const char* e = read_explicit(r, &r.right_peer, &r.right_counter))
+        return Status::Corrupt(e);
     }
-    prev = r;
-    prev_right_is_next = right_is_next;
+    if (i + 1 < n && !read_id(i + 1, &peer, &c)) return Status::Corrupt("insert counter out of range");
+    if (right == kNeighbour) {
+      if (i + 1 == n) return Status::Corrupt("last row's right origin names no row");
+      r.right_peer = peer + 1;
+      r.right_counter = c;
+    }
+    if ((r.left_peer == r.peer + 1 && r.left_counter >= r.counter) ||
+        (r.right_peer == r.peer + 1 && r.right_counter >= r.counter)) {
+      return Status::Corrupt("origin is not older than its insert");
+    }
+    prev_peer = r.peer;
+    prev_last = r.counter + r.len - 1;
+    emit(r);
   }
   if (text_pos != text.size()) return Status::Corrupt("insert text longer than its runs");
   if (explicit_used != explicit_count) return Status::Corrupt("unused explicit origins");
-  if (n > 0) emit(prev);
   return Status::Ok();
 }
 
@@ -256,73 +265,140 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::string_view text,
   return Status::Ok();
 }
 
-Status DecodeRunColumnsAsRuns(const wire::RunColumns& in, std::span<const PeerIndex> local,
-                              std::vector<Run>* runs, std::string_view* text) {
-  *text = in.text();
-  runs->reserve(static_cast<size_t>(in.counter_size()));
+Status LoadRunColumns(const wire::RunColumns& in, size_t peer_count, RunTree* tree) {
+  const std::string_view text = in.text();
+  const size_t n = static_cast<size_t>(in.counter_size());
+  RunTree::Loader loader(tree, text, n);
+  if (RunReader(in.peer_runs()).Check(n, peer_count).ok()) {
+    // Each peer's share of the index, from the run-length pairs (checked:
+    // they add up to the rows); ReadRunRows refuses them otherwise.
+    std::vector<size_t> rows(peer_count, 0);
+    for (int i = 0; i < in.peer_runs_size(); i += 2) rows[in.peer_runs(i)] += in.peer_runs(i + 1);
+    for (size_t p = 0; p < peer_count; ++p)
+      if (rows[p]) loader.ReservePeer(static_cast<PeerIndex>(p), rows[p]);
+  }
   bool ascii = false;
-  return ReadRunRows(in, *text, local.size(), &ascii, [&](const RowRead& r) {
+  Status s = ReadRunRows(in, text, peer_count, &ascii, [&](const RowRead& r) {
+    // The tree's peer indices are the message's, and origins take index + 1
+    // on both sides.
+    if (r.deleted || (ascii && r.len <= kMaxVisibleRunLen)) {
+      // One run with an item per byte (rows are at most UINT32_MAX long),
+      // built in place: most rows.
+      Run& run = loader.Slot();
+      run.counter = r.counter;
+      run.left_counter = r.left_counter;
+      run.right_counter = r.right_counter;
+      run.peer = r.peer;
+      run.left_peer = r.left_peer;
+      run.right_peer = r.right_peer;
+      run.len = static_cast<uint32_t>(r.len);
+      run.bytes = run.utf16 = r.deleted ? 0 : run.len;
+      loader.Commit();
+      return;
+    }
     Run first;
-    first.peer = local[r.peer];
+    first.peer = r.peer;
     first.counter = r.counter;
-    if (r.left_peer) {
-      first.left_peer = local[r.left_peer - 1] + 1;
-      first.left_counter = r.left_counter;
-    }
-    if (r.right_peer) {
-      first.right_peer = local[r.right_peer - 1] + 1;
-      first.right_counter = r.right_counter;
-    }
-    AppendRowRuns(first, r.len, r.deleted,
-                  text->substr(r.text_begin, r.text_end - r.text_begin), ascii, runs);
+    first.left_peer = r.left_peer;
+    first.left_counter = r.left_counter;
+    first.right_peer = r.right_peer;
+    first.right_counter = r.right_counter;
+    ForEachRowRun(first, r.len, r.deleted, text.substr(r.text_begin, r.text_end - r.text_begin),
+                  ascii, [&loader](const Run& run) { loader.Add(run); });
   });
+  if (!s.ok()) return s;
+  if (!loader.Finish()) return Status::Corrupt("two runs share an id");
+  return Status::Ok();
 }
 
-Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId> peers,
-                           UpdateOps* out) {
+namespace {
+
+// One delete row as read from the columns, peers as indices into the
+// message's table.
+struct DeleteRow {
+  uint32_t peer = 0;
+  uint64_t counter = 0;
+  uint64_t len = 0;
+  uint32_t target_peer = 0;
+  uint64_t target = 0;
+  bool backward = false;
+};
+
+// Reads and validates delete columns in one pass and calls
+// emit(const DeleteRow&) for each row in order. On error some rows may have
+// been emitted: callers discard their output.
+template <typename Emit>
+Status ReadDeleteRows(const wire::DeleteColumns& in, size_t peer_count, Emit&& emit) {
   const size_t n = static_cast<size_t>(in.counter_size());
   if (static_cast<size_t>(in.len_backward_size()) != n ||
       static_cast<size_t>(in.target_counter_size()) != n) {
     return Status::Corrupt("delete columns differ in length");
   }
   RunReader row_peers(in.peer_runs()), target_peers(in.target_peer_runs());
-  Status s = row_peers.Check(n, peers.size());
-  if (s.ok()) s = target_peers.Check(n, peers.size());
+  Status s = row_peers.Check(n, peer_count);
+  if (s.ok()) s = target_peers.Check(n, peer_count);
   if (!s.ok()) return s;
-  std::vector<uint64_t> prev_end(peers.size(), 0);
+  // The columns as arrays (their lengths are checked above).
+  const int64_t* counter = in.counter().data();
+  const uint64_t* len_backward = in.len_backward().data();
+  const int64_t* target_counter = in.target_counter().data();
+  std::vector<uint64_t> prev_end(peer_count, 0);
   uint64_t prev_target = 0;
-  out->deletes.reserve(out->deletes.size() + n);
   for (size_t i = 0; i < n; ++i) {
-    DeleteOp op;
-    const uint32_t p = row_peers.Next();
-    op.id.peer = peers[p];
-    op.target.peer = peers[target_peers.Next()];
-    uint64_t& prev = prev_end[p];
-    if (!AddDelta(prev, in.counter(i), &op.id.counter)) {
-      return Status::Corrupt("delete counter out of range");
-    }
-    op.len = in.len_backward(i) >> 1;
-    op.backward = (in.len_backward(i) & 1) && op.len > 1;
+    DeleteRow op;
+    op.peer = row_peers.Next();
+    op.target_peer = target_peers.Next();
+    uint64_t& prev = prev_end[op.peer];
+    if (!AddDelta(prev, counter[i], &op.counter)) return Status::Corrupt("delete counter out of range");
+    op.len = len_backward[i] >> 1;
+    op.backward = (len_backward[i] & 1) && op.len > 1;
     if (op.len == 0) return Status::Corrupt("empty delete run");
     if (op.len > UINT32_MAX) return Status::Corrupt("delete run longer than 2^32 - 1 operations");
-    if (op.len > kMaxCounter + 1 - op.id.counter)
-      return Status::Corrupt("delete run overflows counters");
-    prev = op.id.counter + op.len;
-    if (!AddDelta(prev_target, in.target_counter(i), &op.target.counter)) {
+    if (op.len > kMaxCounter + 1 - op.counter) return Status::Corrupt("delete run overflows counters");
+    prev = op.counter + op.len;
+    if (!AddDelta(prev_target, target_counter[i], &op.target))
       return Status::Corrupt("delete target out of range");
-    }
-    if (op.backward ? op.target.counter < op.len - 1
-                    : op.len - 1 > kMaxCounter - op.target.counter) {
+    if (op.backward ? op.target < op.len - 1 : op.len - 1 > kMaxCounter - op.target)
       return Status::Corrupt("delete targets out of range");
-    }
-    prev_target = op.backward ? op.target.counter - (op.len - 1) : op.target.counter + (op.len - 1);
+    prev_target = op.backward ? op.target - (op.len - 1) : op.target + (op.len - 1);
     // A peer can only delete what existed before each delete: op k targets
     // target +/- k and has counter + k, so the first target must be older.
-    if (op.target.peer == op.id.peer && op.target.counter >= op.id.counter) {
+    if (op.target_peer == op.peer && op.target >= op.counter)
       return Status::Corrupt("delete targets an item not older than the delete");
-    }
-    out->deletes.push_back(op);
+    emit(op);
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId> peers,
+                           UpdateOps* out) {
+  out->deletes.reserve(out->deletes.size() + static_cast<size_t>(in.counter_size()));
+  return ReadDeleteRows(in, peers.size(), [&](const DeleteRow& r) {
+    out->deletes.push_back(
+        DeleteOp{OpId{peers[r.peer], r.counter}, r.len, OpId{peers[r.target_peer], r.target},
+                 r.backward});
+  });
+}
+
+Status LoadDeleteColumns(const wire::DeleteColumns& in, size_t peer_count, DeleteLog* log) {
+  log->Reserve(static_cast<size_t>(in.counter_size()));
+  // Message peer indices ascend with the ids: (index, counter) order is id order.
+  bool sorted = true;
+  uint32_t last_peer = 0;
+  uint64_t last_end = 0;
+  Status s = ReadDeleteRows(in, peer_count, [&](const DeleteRow& r) {
+    sorted &= r.peer > last_peer || (r.peer == last_peer && r.counter >= last_end);
+    last_peer = r.peer;
+    last_end = r.counter + r.len;
+    // Rows are at most UINT32_MAX long (checked): one log entry each, or
+    // none when the row continues the previous one.
+    log->Append(r.peer, r.counter, static_cast<uint32_t>(r.len), r.target_peer, r.target,
+                r.backward);
+  });
+  if (!s.ok()) return s;
+  if (!sorted) return Status::Corrupt("deletes are not sorted by id and disjoint");
   return Status::Ok();
 }
 

@@ -18,6 +18,9 @@ class DeleteColumns;
 
 namespace tandem {
 
+class DeleteLog;
+class RunTree;
+
 // The peer table of one message: ascending ids, looked up by binary search.
 class PeerList {
  public:
@@ -46,16 +49,19 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peer
 // so the caller need not copy the columns to set them).
 Status DecodeRunColumns(const wire::RunColumns& in, std::string_view text,
                         std::span<const PeerId> peers, UpdateOps* out);
-// Reads a snapshot's rows (document order) straight into tree runs for
-// RunTree::Load, with the same validation as DecodeRunColumns and no
-// intermediate InsertOps. `local[i]` is the tree's peer index of the
-// message's peer i. Rows longer than a tree run holds become several runs
-// (AppendRowRuns). *text is set to the runs' content: a view into `in`.
-// On error *runs holds an unspecified prefix.
-Status DecodeRunColumnsAsRuns(const wire::RunColumns& in, std::span<const PeerIndex> local,
-                              std::vector<Run>* runs, std::string_view* text);
+// Reads a snapshot's rows (document order) straight into `tree`, replacing
+// what it held, with the same validation as DecodeRunColumns and no
+// intermediate InsertOps or runs. The tree's peer indices must be the
+// message's. Rows longer than a tree run holds become several runs
+// (ForEachRowRun). On error the tree can only be destroyed.
+Status LoadRunColumns(const wire::RunColumns& in, size_t peer_count, RunTree* tree);
 Status DecodeDeleteColumns(const wire::DeleteColumns& in, std::span<const PeerId> peers,
                            UpdateOps* out);
+// Reads a snapshot's delete rows straight into `log` (empty; its peer
+// indices must be the message's), with the same validation as
+// DecodeDeleteColumns, and checks that they are sorted by id and disjoint,
+// as a snapshot's are. On error the log holds an unspecified prefix.
+Status LoadDeleteColumns(const wire::DeleteColumns& in, size_t peer_count, DeleteLog* log);
 // Checks that a message's peer table is strictly ascending.
 Status CheckPeerTable(std::span<const PeerId> peers);
 

@@ -136,21 +136,19 @@ namespace {
 // result (the two may have been swapped).
 void SortByStart(std::vector<Entry>& v, std::vector<Entry>* scratch) {
   const size_t n = v.size();
-  bool sorted = true;
-  uint64_t lo = n ? v[0].start : 0, hi = lo;
-  for (size_t i = 1; i < n; ++i) {
-    sorted &= v[i - 1].start <= v[i].start;
-    lo = std::min(lo, v[i].start);
-    hi = std::max(hi, v[i].start);
-  }
-  if (sorted) return;  // one list's items, pushed in order: the common case for a Doc
   if (n < 128) {
     // Too few to pay for a histogram.
     std::stable_sort(v.begin(), v.end(),
                      [](const Entry& a, const Entry& b) { return a.start < b.start; });
     return;
   }
-  const int bits = std::bit_width(hi - lo);  // >= 1: not all equal, or it was sorted
+  uint64_t lo = v[0].start, hi = lo;
+  for (const Entry& e : v) {
+    lo = std::min(lo, e.start);
+    hi = std::max(hi, e.start);
+  }
+  if (lo == hi) return;  // all equal: in order already (and overlapping)
+  const int bits = std::bit_width(hi - lo);
   const int passes = (bits + 10) / 11;
   const int digit = (bits + passes - 1) / passes;
   const uint64_t mask = (uint64_t{1} << digit) - 1;
@@ -175,13 +173,30 @@ void SortByStart(std::vector<Entry>& v, std::vector<Entry>* scratch) {
 }  // namespace
 
 bool IdIndex::Load(std::vector<std::vector<Entry>> entries) {
-  bool disjoint = true;
-  peers_.clear();
-  peers_.resize(entries.size());
-  std::vector<Entry> scratch;
+  Loader loader;
   for (size_t p = 0; p < entries.size(); ++p) {
-    auto& v = entries[p];
-    SortByStart(v, &scratch);
+    const auto peer = static_cast<PeerIndex>(p);
+    loader.Reserve(peer, entries[p].size());
+    for (const Entry& e : entries[p]) loader.Add(peer, e.start, e.end, e.leaf);
+  }
+  return loader.Finish(this);
+}
+
+IdIndex::Loader::Pending& IdIndex::Loader::Select(PeerIndex peer) {
+  if (peer >= peers_.size()) peers_.resize(size_t{peer} + 1);
+  peer_ = peer;
+  pending_ = &peers_[peer];
+  return *pending_;
+}
+
+bool IdIndex::Loader::Finish(IdIndex* index) {
+  bool disjoint = true;
+  index->peers_.clear();
+  index->peers_.resize(peers_.size());
+  std::vector<Entry> scratch;
+  for (size_t p = 0; p < peers_.size(); ++p) {
+    auto& v = peers_[p].entries;
+    if (!peers_[p].sorted) SortByStart(v, &scratch);
     size_t out = 0;
     for (size_t i = 0; i < v.size(); ++i) {
       if (out > 0 && v[out - 1].end > v[i].start) disjoint = false;
@@ -192,12 +207,16 @@ bool IdIndex::Load(std::vector<std::vector<Entry>> entries) {
       }
     }
     constexpr size_t kFill = kBucket / 2 + kBucket / 4;
-    peers_[p].reserve((out + kFill - 1) / kFill);
+    auto& buckets = index->peers_[p];
+    buckets.reserve((out + kFill - 1) / kFill);
     for (size_t i = 0; i < out; i += kFill) {
       const size_t n = std::min(out - i, kFill);
-      peers_[p].emplace_back(v.begin() + i, v.begin() + i + n);
+      buckets.emplace_back(v.begin() + i, v.begin() + i + n);
     }
   }
+  peers_.clear();
+  peer_ = UINT32_MAX;
+  pending_ = nullptr;
   return disjoint;
 }
 

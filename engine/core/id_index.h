@@ -42,6 +42,7 @@ class IdIndex {
   // Returns false if two entries of a peer overlap (the index is then
   // unusable: the caller drops it).
   bool Load(std::vector<std::vector<Entry>> entries);
+  class Loader;
   void Clear() { peers_.clear(); }
   uint64_t MemoryUsage() const;
   // All entries of `peer` in order (for checks).
@@ -60,6 +61,43 @@ class IdIndex {
   static size_t BucketOf(const std::vector<Bucket>& buckets, uint64_t counter);
 
   std::vector<std::vector<Bucket>> peers_;  // by peer index; buckets never empty
+};
+
+// Collects the entries of a whole index as a tree is loaded, in any order,
+// then replaces the index with them (IdIndex::Load without the vectors).
+// An entry that continues the peer's previous one in the same leaf extends
+// it: in document order, a run and the next are often one typed stretch
+// (cut by a deletion), and every entry merged here is one the sort skips.
+class IdIndex::Loader {
+ public:
+  void Reserve(PeerIndex peer, size_t n) { Select(peer).entries.reserve(n); }
+  void Add(PeerIndex peer, uint64_t start, uint64_t end, RunLeaf* leaf) {
+    Pending& q = peer == peer_ ? *pending_ : Select(peer);
+    if (!q.entries.empty()) {
+      Entry& last = q.entries.back();
+      if (last.end == start && last.leaf == leaf) {
+        last.end = end;
+        return;
+      }
+      q.sorted &= last.start <= start;
+    }
+    q.entries.push_back(Entry{start, end, leaf});
+  }
+  // Replaces `index` with the entries added. Returns false if two entries of
+  // a peer overlap (the index is then unusable: the caller drops it).
+  bool Finish(IdIndex* index);
+
+ private:
+  struct Pending {
+    std::vector<Entry> entries;
+    bool sorted = true;  // by start, as added
+  };
+  // Makes `peer` the one Add finds without a lookup: runs come in
+  // stretches of one peer.
+  Pending& Select(PeerIndex peer);
+  std::vector<Pending> peers_;
+  PeerIndex peer_ = UINT32_MAX;  // peers_[peer_] is *pending_
+  Pending* pending_ = nullptr;
 };
 
 }  // namespace tandem

@@ -479,86 +479,120 @@ void RunTree::TryMergeAround(RunLeaf* leaf, uint32_t idx) {
 }
 
 bool RunTree::Load(const std::vector<Run>& runs, std::string_view text) {
-  FreeAll();
-  index_.Clear();
-  leaves_ = 0;
-  internals_ = 0;
-  total_ = Metrics{};
-  // Leaves filled to ~7/8 so the first edits rarely split them.
-  constexpr uint32_t kFill = kLeafCap - kLeafCap / 8;
-  std::vector<void*> level;
-  std::vector<Metrics> sums;
-  // One index entry per run, sized up front: growing the vectors would copy
-  // them log n times.
-  std::vector<std::vector<IdIndex::Entry>> entries;
+  Loader loader(this, text, runs.size());
   {
+    // One index entry per run at most, sized up front: growing the vectors
+    // would copy them log n times.
     std::vector<size_t> per_peer;
     for (const Run& r : runs) {
       if (r.peer >= per_peer.size()) per_peer.resize(r.peer + 1);
       ++per_peer[r.peer];
     }
-    entries.resize(per_peer.size());
-    for (size_t p = 0; p < per_peer.size(); ++p) entries[p].reserve(per_peer[p]);
+    for (size_t p = 0; p < per_peer.size(); ++p)
+      loader.ReservePeer(static_cast<PeerIndex>(p), per_peer[p]);
   }
-  level.reserve(runs.size() / kFill + 1);
-  sums.reserve(runs.size() / kFill + 1);
-  size_t text_pos = 0;
-  RunLeaf* prev = nullptr;
-  for (size_t i = 0; i == 0 || i < runs.size(); i += kFill) {
-    uint32_t n =
-        static_cast<uint32_t>(std::min<size_t>(kFill, runs.size() - std::min(i, runs.size())));
-    // Full leaves get room to grow; a last, partial one only what it holds.
-    auto* leaf = new RunLeaf(n == kFill ? kLeafCap : std::max<uint32_t>(n, 1));
-    ++leaves_;
-    size_t bytes = 0;
-    for (uint32_t j = 0; j < n; ++j) {
-      const Run& r = runs[i + j];
-      leaf->runs[j] = r;
-      bytes += r.bytes;
-      entries[r.peer].push_back(IdIndex::Entry{r.counter, r.end(), leaf});
-    }
-    leaf->count = n;
-    leaf->text.assign(text.substr(text_pos, bytes));
-    text_pos += bytes;
-    leaf->prev = prev;
-    if (prev) prev->next = leaf;
-    prev = leaf;
-    level.push_back(leaf);
-    leaf->sum = leaf->Sum();
-    sums.push_back(leaf->sum);
+  for (const Run& r : runs) loader.Add(r);
+  return loader.Finish();
+}
+
+RunTree::Loader::Loader(RunTree* tree, std::string_view text, size_t runs_hint)
+    : tree_(tree), text_(text), left_(runs_hint) {
+  tree->FreeAll();
+  tree->index_.Clear();
+  tree->leaves_ = 0;
+  tree->internals_ = 0;
+  tree->total_ = Metrics{};
+  tree->root_is_leaf_ = true;
+  level_.reserve(runs_hint / kFill + 1);
+  sums_.reserve(runs_hint / kFill + 1);
+  OpenLeaf();
+}
+
+void RunTree::Loader::OpenLeaf() {
+  // Full leaves get room to grow; a last, partial one only what it holds.
+  auto* leaf = new RunLeaf(left_ >= kFill ? kLeafCap : std::max<uint32_t>(left_, 1));
+  left_ -= std::min<size_t>(left_, kFill);
+  ++tree_->leaves_;
+  // Linked at once, so that the tree's destructor frees it whatever happens.
+  leaf->prev = leaf_;
+  if (leaf_) {
+    leaf_->next = leaf;
+  } else {
+    tree_->first_ = leaf;
+    tree_->root_ = leaf;
   }
-  first_ = static_cast<RunLeaf*>(level.front());
+  leaf_ = leaf;
+  room_ = std::min(leaf->cap, kFill);
+}
+
+bool RunTree::Loader::CloseLeaf() {
+  RunLeaf* leaf = leaf_;
+  const Run* runs = leaf->runs;
+  const uint32_t n = leaf->count;
+  Metrics sum;
+  for (uint32_t i = 0; i < n; ++i) {
+    const Run& r = runs[i];
+    sum.items += r.len;
+    sum.chars += r.deleted() ? 0 : r.len;
+    sum.utf16 += r.utf16;  // 0 when deleted, as bytes
+    sum.bytes += r.bytes;
+    index_.Add(r.peer, r.counter, r.end(), leaf);
+  }
+  leaf->sum = sum;
+  if (sum.bytes > text_.size() - text_pos_) {
+    text_ok_ = false;
+  } else {
+    leaf->text.assign(text_.substr(text_pos_, sum.bytes));
+    text_pos_ += sum.bytes;
+  }
+  level_.push_back(leaf);
+  sums_.push_back(sum);
+  return text_ok_;
+}
+
+void RunTree::Loader::NextLeaf() {
+  if (leaf_->count < kFill) {  // more runs than the hint said
+    leaf_->Reserve(std::min(kFill, leaf_->count * 2));
+    room_ = std::min(leaf_->cap, kFill);
+    return;
+  }
+  CloseLeaf();
+  OpenLeaf();
+}
+
+bool RunTree::Loader::Finish() {
+  if (!CloseLeaf() || text_pos_ != text_.size()) return false;
   bool leaf_level = true;
-  while (level.size() > 1) {
+  while (level_.size() > 1) {
     // Spread the children evenly so no node is left with a single child.
-    const size_t nodes = (level.size() + kFanout - 1) / kFanout;
+    const size_t nodes = (level_.size() + kFanout - 1) / kFanout;
     std::vector<void*> up;
     std::vector<Metrics> up_sums;
     size_t next = 0;
     for (size_t k = 0; k < nodes; ++k) {
       auto* node = new RunInternal();
-      ++internals_;
+      ++tree_->internals_;
       node->leaf_children = leaf_level;
-      const size_t n = level.size() / nodes + (k < level.size() % nodes ? 1 : 0);
+      const size_t n = level_.size() / nodes + (k < level_.size() % nodes ? 1 : 0);
       Metrics m;
       for (size_t j = 0; j < n; ++j, ++next) {
-        node->children[j] = level[next];
-        node->metrics[j] = sums[next];
-        m += sums[next];
-        SetParent(level[next], leaf_level, node);
+        node->children[j] = level_[next];
+        node->metrics[j] = sums_[next];
+        m += sums_[next];
+        SetParent(level_[next], leaf_level, node);
       }
       node->count = static_cast<uint32_t>(n);
       up.push_back(node);
       up_sums.push_back(m);
     }
-    level.swap(up);
-    sums.swap(up_sums);
+    level_.swap(up);
+    sums_.swap(up_sums);
     leaf_level = false;
   }
-  root_ = level.front();
-  root_is_leaf_ = leaf_level;
-  total_ = sums.front();
-  return index_.Load(std::move(entries));
+  tree_->root_ = level_.front();
+  tree_->root_is_leaf_ = leaf_level;
+  tree_->total_ = sums_.front();
+  return index_.Finish(&tree_->index_);
 }
 
 uint64_t RunTree::MemoryUsage() const {

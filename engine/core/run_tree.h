@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,17 +46,17 @@ struct RunLeaf {
   Metrics sum;  // of this leaf's runs
   std::string text;  // content of the visible runs, in order
 
-  explicit RunLeaf(uint32_t capacity) : cap(capacity), runs(new Run[capacity]) {}
-  ~RunLeaf() { delete[] runs; }
+  explicit RunLeaf(uint32_t capacity) : cap(capacity), runs(AllocRuns(capacity)) {}
+  ~RunLeaf() { ::operator delete(runs); }
   RunLeaf(const RunLeaf&) = delete;
   RunLeaf& operator=(const RunLeaf&) = delete;
   // Makes room for `n` <= kLeafCap runs.
   void Reserve(uint32_t n) {
     if (n <= cap) return;
     const uint32_t c = std::min<uint32_t>(kLeafCap, std::max(n, cap * 2));
-    Run* r = new Run[c];
+    Run* r = AllocRuns(c);
     std::copy(runs, runs + count, r);
-    delete[] runs;
+    ::operator delete(runs);
     runs = r;
     cap = c;
   }
@@ -69,6 +70,11 @@ struct RunLeaf {
   std::string_view Content(uint32_t idx) const {
     return std::string_view(text).substr(TextOffset(idx), runs[idx].bytes);
   }
+  // Room for `n` runs, not initialised: slots past `count` are written
+  // before they are read, and filling them cost a leaf load as much again
+  // as its runs (Run is an aggregate, so writing a slot creates it).
+  static Run* AllocRuns(uint32_t n) { return static_cast<Run*>(::operator new(sizeof(Run) * n)); }
+
   Metrics Sum() const {
     Metrics m;
     for (uint32_t i = 0; i < count; ++i) m += Metrics::Of(runs[i]);
@@ -138,6 +144,7 @@ class RunTree {
   // concatenated content of the visible ones; builds the index too.
   // Returns false if two runs share an id (the tree is then unusable).
   bool Load(const std::vector<Run>& runs, std::string_view text);
+  class Loader;
 
   uint64_t MemoryUsage() const;
   // Verifies sums, links, parent pointers and the index.
@@ -170,6 +177,8 @@ class RunTree {
     if (leaf != hint_leaf_) hint_leaf_ = nullptr;
   }
 
+  friend class Loader;
+
   mutable const RunLeaf* hint_leaf_ = nullptr;
   mutable Metrics hint_before_;
   void* root_;
@@ -179,6 +188,62 @@ class RunTree {
   IdIndex index_;
   uint64_t leaves_ = 1;
   uint64_t internals_ = 0;
+};
+
+// Load for runs that come one at a time, in document order, as a snapshot's
+// rows are read: each goes straight into its leaf, with no vector of them
+// in between. The tree is emptied at construction; it is whole once Finish
+// returns true, and until then (or after an abandoned load) it may only be
+// destroyed.
+class RunTree::Loader {
+ public:
+  // `text`: the content of the visible runs to come, concatenated, which
+  // must outlive the loader. `runs_hint`: how many runs will come; it sizes
+  // the last leaf, and a wrong hint costs room, not correctness.
+  Loader(RunTree* tree, std::string_view text, size_t runs_hint);
+  Loader(const Loader&) = delete;
+  Loader& operator=(const Loader&) = delete;
+
+  // Adds a run; its bytes/utf16 must describe its part of the text.
+  void Add(const Run& r) {
+    Slot() = r;
+    Commit();
+  }
+  // Add in two steps, for a caller that builds the run in place: the slot
+  // of the next run, to be filled and then committed.
+  Run& Slot() {
+    if (leaf_->count == room_) NextLeaf();
+    return leaf_->runs[leaf_->count];
+  }
+  // (A leaf's sums and index entries are taken when it is full, in one
+  // loop over its runs.)
+  void Commit() { ++leaf_->count; }
+  // Sizes a peer's share of the index (a hint, like runs_hint).
+  void ReservePeer(PeerIndex peer, size_t runs) { index_.Reserve(peer, runs); }
+  // Builds the internal nodes and the index. Returns false if two runs share
+  // an id, or if the runs' bytes do not add up to the text (callers check
+  // that first; this only keeps a mistake from reading past it). The tree
+  // is then unusable.
+  bool Finish();
+
+ private:
+  // Leaves are filled to ~7/8 so that the first edits rarely split them.
+  static constexpr uint32_t kFill = kLeafCap - kLeafCap / 8;
+
+  void NextLeaf();
+  void OpenLeaf();
+  bool CloseLeaf();
+
+  RunTree* tree_;
+  std::string_view text_;
+  size_t text_pos_ = 0;
+  size_t left_;  // runs still expected (runs_hint less those added)
+  RunLeaf* leaf_ = nullptr;
+  uint32_t room_ = 0;  // runs leaf_ takes: its capacity, at most kFill
+  bool text_ok_ = true;
+  std::vector<void*> level_;  // the closed leaves, then each level up
+  std::vector<Metrics> sums_;
+  IdIndex::Loader index_;
 };
 
 }  // namespace tandem

@@ -1,8 +1,6 @@
 // Text::EncodeSnapshot / Text::DecodeSnapshot: the whole replica <->
 // wire::Snapshot. Decoding validates the message and builds the run tree in
 // one pass (RunTree::Load); it does not replay operations.
-#include <algorithm>
-
 #include "tandem.pb.h"
 
 #include "columns.h"
@@ -88,86 +86,47 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
       !msg.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
     return Status::Corrupt("snapshot body is not a valid protobuf message");
   }
-  std::vector<PeerId> peers(msg.peers().begin(), msg.peers().end());
-  Status s = CheckPeerTable(std::span<const PeerId>(peers));
+  const std::span<const PeerId> peers(msg.peers().data(), static_cast<size_t>(msg.peers_size()));
+  Status s = CheckPeerTable(peers);
   if (!s.ok()) return s;
-  // The tree's peer table is the message's (interned in order below), so
-  // the runs take the message's indices as they are.
-  std::vector<PeerIndex> local(peers.size());
-  for (size_t i = 0; i < local.size(); ++i) local[i] = static_cast<PeerIndex>(i);
-  std::vector<Run> runs;
-  std::string_view content;
-  s = DecodeRunColumnsAsRuns(msg.runs(), local, &runs, &content);
-  if (!s.ok())
-    return s.code() == StatusCode::kCorrupt ? Status::Corrupt("snapshot runs: " + s.message()) : s;
-  UpdateOps ops;
-  s = DecodeDeleteColumns(msg.deletes(), peers, &ops);
-  if (!s.ok())
-    return s.code() == StatusCode::kCorrupt ? Status::Corrupt("snapshot deletes: " + s.message())
-                                            : s;
-
-  // Deletes name peers by id; consecutive rows are mostly of one peer.
-  PeerId last_id = peers.empty() ? 0 : peers[0];
-  size_t last_index = 0;
-  auto peer_index = [&](PeerId id) {
-    if (id != last_id) {
-      last_id = id;
-      last_index = static_cast<size_t>(std::lower_bound(peers.begin(), peers.end(), id) - peers.begin());
-    }
-    return last_index;
-  };
-  // Deletes come sorted by id (canonical form): checked here, relied on below.
-  for (size_t i = 1; i < ops.deletes.size(); ++i) {
-    const DeleteOp& a = ops.deletes[i - 1];
-    const DeleteOp& b = ops.deletes[i];
-    if (!(a.id < b.id) || (a.id.peer == b.id.peer && a.id.counter + a.len > b.id.counter))
-      return Status::Corrupt("snapshot deletes are not sorted and disjoint");
-  }
-
   auto text = std::make_unique<Text>(peer, limits);
   PeerTable& table = text->seq_->peers();
   for (PeerId id : peers) table.Intern(id);  // indices = positions in `peers`
-  // The visible runs take the text in row order exactly (DecodeRunColumns
-  // checked), and rows are in document order: the text is the content.
-  if (!text->seq_->tree().Load(runs, content))
-    return Status::Corrupt("snapshot runs share an id");
+  // The tree's and the log's peer indices are the message's, so rows go in
+  // as they are read. Rows are in document order and their visible runs
+  // take the text in row order exactly: the text is the content.
+  s = LoadRunColumns(msg.runs(), peers.size(), &text->seq_->tree());
+  if (!s.ok())
+    return s.code() == StatusCode::kCorrupt ? Status::Corrupt("snapshot runs: " + s.message()) : s;
+  s = LoadDeleteColumns(msg.deletes(), peers.size(), text->deletes_.get());
+  if (!s.ok())
+    return s.code() == StatusCode::kCorrupt ? Status::Corrupt("snapshot deletes: " + s.message())
+                                            : s;
   // Each peer's operations must cover [0, next) exactly once: that is what
   // makes the implied version vector true. The index holds the items' ids
-  // sorted per peer; the deletes are sorted: walk both.
+  // sorted per peer; the log is sorted (LoadDeleteColumns checked): walk both.
   VersionVector version;
   {
     const IdIndex& index = text->seq_->tree().index();
+    const std::vector<DeleteRun>& deletes = text->deletes_->runs();
     size_t d = 0;
     for (size_t p = 0; p < peers.size(); ++p) {
       uint64_t next = 0;
       bool ok = true;
       auto take_deletes = [&](uint64_t upto) {
-        while (ok && d < ops.deletes.size() && peer_index(ops.deletes[d].id.peer) == p &&
-               ops.deletes[d].id.counter < upto) {
-          if (ops.deletes[d].id.counter != next) ok = false;
-          next = ops.deletes[d].id.counter + ops.deletes[d].len;
-          ++d;
+        for (; d < deletes.size() && deletes[d].peer == p && deletes[d].counter < upto; ++d) {
+          ok &= deletes[d].counter == next;
+          next = deletes[d].end();
         }
       };
       index.ForEach(static_cast<PeerIndex>(p), [&](uint64_t start, uint64_t end) {
         take_deletes(start);
-        if (start != next) ok = false;
+        ok &= start == next;
         next = end;
       });
       take_deletes(UINT64_MAX);
       if (!ok) return Status::Corrupt("snapshot operations of a peer are not contiguous");
       version.set(peers[p], next);
-    }
-  }
-  text->deletes_->Reserve(ops.deletes.size());
-  for (const DeleteOp& op : ops.deletes) {
-    for (uint64_t done = 0; done < op.len;) {
-      const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(op.len - done, UINT32_MAX));
-      text->deletes_->Append(static_cast<PeerIndex>(peer_index(op.id.peer)), op.id.counter + done,
-                             n, static_cast<PeerIndex>(peer_index(op.target.peer)),
-                             op.backward ? op.target.counter - done : op.target.counter + done,
-                             op.backward);
-      done += n;
     }
   }
   text->version_ = version;

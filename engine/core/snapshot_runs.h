@@ -1,5 +1,6 @@
 // SnapshotRuns: a snapshot's insert rows (document order) as tree runs, for
-// RunTree::Load. Shared by the Text and Doc snapshot decoders.
+// RunTree::Load and RunTree::Loader. Shared by the Text and Doc snapshot
+// decoders.
 #pragma once
 
 #include <algorithm>
@@ -12,18 +13,21 @@
 
 namespace tandem {
 
-// Appends a row of `len` items (deleted or not, content `text`) whose first
-// run is `first` (peer, counter and origins set) to *runs. Tree runs hold at
-// most UINT32_MAX items (tombstones) or kMaxVisibleRunLen (visible runs), so
-// a longer row becomes several, each continuing the previous one.
+// Calls add(const Run&) for the runs of a row of `len` items (deleted or
+// not, content `text`) whose first run is `first` (peer, counter and origins
+// set). Tree runs hold at most UINT32_MAX items (tombstones) or
+// kMaxVisibleRunLen (visible runs), so a longer row becomes several, each
+// continuing the previous one.
 // `one_byte_items`: every item is one byte (ASCII text, list placeholders).
-inline void AppendRowRuns(const Run& first, uint64_t len, bool deleted, std::string_view text,
-                          bool one_byte_items, std::vector<Run>* runs) {
+template <typename Add>
+void ForEachRowRun(const Run& first, uint64_t len, bool deleted, std::string_view text,
+                   bool one_byte_items, Add&& add) {
   const uint64_t cap = deleted ? UINT32_MAX : kMaxVisibleRunLen;
   if (len <= cap && (deleted || one_byte_items)) {  // the common case: one run, no scan
-    Run& r = runs->emplace_back(first);
+    Run r = first;
     r.len = static_cast<uint32_t>(len);
     if (!deleted) r.bytes = r.utf16 = r.len;
+    add(r);
     return;
   }
   for (uint64_t done = 0; done < len;) {
@@ -41,9 +45,16 @@ inline void AppendRowRuns(const Run& first, uint64_t len, bool deleted, std::str
       piece.utf16 = one_byte_items ? piece.len : static_cast<uint32_t>(utf8::Count(pc).utf16);
       text.remove_prefix(pc.size());
     }
-    runs->push_back(piece);
+    add(piece);
     done += piece.len;
   }
+}
+
+// ForEachRowRun appending to *runs.
+inline void AppendRowRuns(const Run& first, uint64_t len, bool deleted, std::string_view text,
+                          bool one_byte_items, std::vector<Run>* runs) {
+  ForEachRowRun(first, len, deleted, text, one_byte_items,
+                [runs](const Run& r) { runs->push_back(r); });
 }
 
 // AppendRowRuns for a decoded InsertOp (content `text`); `peer_of(id)` gives
