@@ -7,7 +7,15 @@ bool Validate(std::string_view s, Counts* counts) {
   const auto* end = p + s.size();
   uint64_t cps = 0, astral = 0;
   while (p < end) {
-    // Fast path: eight ASCII bytes at a time.
+    // Fast path: ASCII 32 bytes at a time (a document's text is mostly
+    // ASCII), then eight.
+    while (end - p >= 32) {
+      uint64_t w[4];
+      __builtin_memcpy(w, p, 32);
+      if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull) break;
+      p += 32;
+      cps += 32;
+    }
     while (end - p >= 8) {
       uint64_t word;
       __builtin_memcpy(&word, p, 8);
