@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <memory>
 
 namespace tandem {
 
@@ -132,42 +133,49 @@ namespace {
 // branchy compares. Starts are integers within a known range: an LSD radix
 // sort on (start - min) takes ceil(bits / 11) linear passes, at most 6 for
 // hostile counters near 2^62, each over a histogram of at most 2^11 slots.
-// *scratch is the buffer the passes alternate with; on return `v` holds the
-// result (the two may have been swapped).
-void SortByStart(std::vector<Entry>& v, std::vector<Entry>* scratch) {
+// The passes alternate between `v` and *scratch (grown to n if need be and
+// never initialised: every slot a pass reads, the previous one wrote).
+// Returns where the sorted entries are: v.data() or scratch->get().
+const Entry* SortByStart(std::vector<Entry>& v, std::unique_ptr<Entry[]>* scratch,
+                         size_t* scratch_size) {
   const size_t n = v.size();
   if (n < 128) {
     // Too few to pay for a histogram.
     std::stable_sort(v.begin(), v.end(),
                      [](const Entry& a, const Entry& b) { return a.start < b.start; });
-    return;
+    return v.data();
   }
   uint64_t lo = v[0].start, hi = lo;
   for (const Entry& e : v) {
     lo = std::min(lo, e.start);
     hi = std::max(hi, e.start);
   }
-  if (lo == hi) return;  // all equal: in order already (and overlapping)
+  if (lo == hi) return v.data();  // all equal: in order already (and overlapping)
   const int bits = std::bit_width(hi - lo);
   const int passes = (bits + 10) / 11;
   const int digit = (bits + passes - 1) / passes;
   const uint64_t mask = (uint64_t{1} << digit) - 1;
   std::vector<uint32_t> count(size_t{1} << digit);
-  scratch->resize(n);
+  if (*scratch_size < n) {
+    *scratch = std::make_unique_for_overwrite<Entry[]>(n);
+    *scratch_size = n;
+  }
+  Entry* in = v.data();
+  Entry* out = scratch->get();
   for (int pass = 0; pass < passes; ++pass) {
     const int shift = pass * digit;
     std::fill(count.begin(), count.end(), 0);
-    for (const Entry& e : v) ++count[((e.start - lo) >> shift) & mask];
+    for (size_t i = 0; i < n; ++i) ++count[((in[i].start - lo) >> shift) & mask];
     uint32_t sum = 0;
     for (uint32_t& c : count) {
       const uint32_t k = c;
       c = sum;
       sum += k;
     }
-    Entry* out = scratch->data();
-    for (const Entry& e : v) out[count[((e.start - lo) >> shift) & mask]++] = e;
-    v.swap(*scratch);
+    for (size_t i = 0; i < n; ++i) out[count[((in[i].start - lo) >> shift) & mask]++] = in[i];
+    std::swap(in, out);
   }
+  return in;
 }
 
 }  // namespace
@@ -193,17 +201,20 @@ bool IdIndex::Loader::Finish(IdIndex* index) {
   bool disjoint = true;
   index->peers_.clear();
   index->peers_.resize(peers_.size());
-  std::vector<Entry> scratch;
+  std::unique_ptr<Entry[]> scratch;
+  size_t scratch_size = 0;
   for (size_t p = 0; p < peers_.size(); ++p) {
     auto& v = peers_[p].entries;
-    if (!peers_[p].sorted) SortByStart(v, &scratch);
+    const Entry* sorted = peers_[p].sorted ? v.data() : SortByStart(v, &scratch, &scratch_size);
+    // Merged into `v` (in place when the sort left them there: out <= i).
     size_t out = 0;
     for (size_t i = 0; i < v.size(); ++i) {
-      if (out > 0 && v[out - 1].end > v[i].start) disjoint = false;
-      if (out > 0 && v[out - 1].end == v[i].start && v[out - 1].leaf == v[i].leaf) {
-        v[out - 1].end = v[i].end;
+      const Entry& e = sorted[i];
+      if (out > 0 && v[out - 1].end > e.start) disjoint = false;
+      if (out > 0 && v[out - 1].end == e.start && v[out - 1].leaf == e.leaf) {
+        v[out - 1].end = e.end;
       } else {
-        v[out++] = v[i];
+        v[out++] = e;
       }
     }
     constexpr size_t kFill = kBucket / 2 + kBucket / 4;
