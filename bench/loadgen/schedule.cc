@@ -47,6 +47,16 @@ void SendCb(lws_sorted_usec_list_t*) {
   ScheduleSend(a);
 }
 
+// Every client closes (from its WRITEABLE callback).
+void BeginClosing(App& a, int64_t now) {
+  a.phase = App::Phase::kClosing;
+  a.t_close = now;
+  for (auto& c : a.conns) {
+    c->closing = true;
+    if (c->wsi != nullptr) lws_callback_on_writable(c->wsi);
+  }
+}
+
 }  // namespace
 
 void PhaseCb(lws_sorted_usec_list_t*) {
@@ -90,12 +100,7 @@ void PhaseCb(lws_sorted_usec_list_t*) {
         a.failed = true;
         a.fail_reason = "only " + std::to_string(ready) + " of " + std::to_string(a.conns.size()) +
                         " clients got ready (" + std::to_string(dead) + " failed)";
-        a.phase = App::Phase::kClosing;
-        a.t_close = now;
-        for (auto& c : a.conns) {
-          c->closing = true;
-          if (c->wsi != nullptr) lws_callback_on_writable(c->wsi);
-        }
+        BeginClosing(a, now);
       }
       break;
     }
@@ -114,12 +119,7 @@ void PhaseCb(lws_sorted_usec_list_t*) {
       bool queued = false;
       for (auto& c : a.conns) queued |= !c->outq.empty();
       if ((a.delivered >= a.expected && !queued) || now >= a.t_drain_end) {
-        a.phase = App::Phase::kClosing;
-        a.t_close = now;
-        for (auto& c : a.conns) {
-          c->closing = true;
-          if (c->wsi != nullptr) lws_callback_on_writable(c->wsi);
-        }
+        BeginClosing(a, now);
       }
       break;
     }
