@@ -7,26 +7,10 @@
 #include <string>
 
 #include "loadgen.h"
+#include "net/ws_url.h"
 
 namespace tandem::loadgen {
 namespace {
-
-bool ParseUrl(const std::string& url, std::string* host, int* port, std::string* path) {
-  const std::string scheme = "ws://";
-  if (url.compare(0, scheme.size(), scheme) != 0) return false;
-  std::string rest = url.substr(scheme.size());
-  size_t slash = rest.find('/');
-  std::string hostport = rest.substr(0, slash);
-  *path = slash == std::string::npos ? "/" : rest.substr(slash);
-  size_t colon = hostport.rfind(':');
-  if (colon == std::string::npos) return false;
-  *host = hostport.substr(0, colon);
-  char* end = nullptr;
-  long p = std::strtol(hostport.c_str() + colon + 1, &end, 10);
-  if (*end != 0 || p <= 0 || p > 65535) return false;
-  *port = static_cast<int>(p);
-  return !host->empty();
-}
 
 int Usage(const char* why) {
   std::fprintf(
@@ -77,7 +61,7 @@ std::optional<int> ParseOptions(int argc, char** argv, App& a) {
   else if (o.proto_name == "hocuspocus") o.proto = Proto::kHocuspocus;
   else return Usage("bad --protocol");
   // clang-format on
-  if (!ParseUrl(o.url, &a.host, &a.port, &a.base_path)) {
+  if (!net::ParseWsUrl(o.url, &a.host, &a.port, &a.base_path)) {
     return Usage("bad --url (ws://HOST:PORT/PATH)");
   }
   if (o.clients < 2 || o.rooms < 1 || o.rooms > o.clients || o.rate <= 0 || o.seconds <= 0 ||

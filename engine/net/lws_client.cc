@@ -14,6 +14,7 @@
 
 #include "net/lws_inbox.h"
 #include "net/protocol.h"
+#include "net/ws_url.h"
 
 namespace tandem::net {
 
@@ -46,27 +47,6 @@ const lws_extension kClientExtensions[] = {
      "permessage-deflate; client_no_context_takeover; client_max_window_bits"},
     {nullptr, nullptr, nullptr},
 };
-
-bool ParseUrl(const std::string& url, std::string* host, int* port, std::string* path) {
-  const std::string scheme = "ws://";
-  if (url.compare(0, scheme.size(), scheme) != 0) return false;
-  std::string rest = url.substr(scheme.size());
-  size_t slash = rest.find('/');
-  std::string hostport = rest.substr(0, slash);
-  *path = slash == std::string::npos ? "/" : rest.substr(slash);
-  size_t colon = hostport.rfind(':');
-  if (colon == std::string::npos) {
-    *host = hostport;
-    *port = 80;
-  } else {
-    *host = hostport.substr(0, colon);
-    char* end = nullptr;
-    long p = std::strtol(hostport.c_str() + colon + 1, &end, 10);
-    if (*end != 0 || p <= 0 || p > 65535) return false;
-    *port = static_cast<int>(p);
-  }
-  return !host->empty();
-}
 
 // Store work that waits for disk (AckUpTo) runs here, off the service thread.
 class StoreWorker {
@@ -383,7 +363,7 @@ Status LwsClient::Start(LwsClientOptions options, std::unique_ptr<LwsClient>* ou
   auto impl = std::make_unique<Impl>();
   Impl* I = impl.get();
   I->options = std::move(options);
-  if (!ParseUrl(I->options.url, &I->host, &I->port, &I->path)) {
+  if (!ParseWsUrl(I->options.url, &I->host, &I->port, &I->path)) {
     return Status::InvalidArgument("not a ws://host:port/path URL: " + I->options.url);
   }
   if (I->options.keepalive_hangup_s <= I->options.keepalive_ping_s) {
