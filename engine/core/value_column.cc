@@ -64,41 +64,33 @@ bool ValueColumnWriter::FindDecimal(double d, int32_t* n, int* exponent) {
 }
 
 void ValueColumnWriter::Add(const Value& v, bool deleted) {
-  std::string& kinds = *out_->mutable_kinds();
-  if (deleted) {
-    kinds.push_back(static_cast<char>(kDeleted));
-    return;
-  }
+  auto kind = [this](uint32_t k) { out_->mutable_kinds()->push_back(static_cast<char>(k)); };
+  if (deleted) return kind(kDeleted);
   switch (v.kind()) {
-    case Value::Kind::kNull: kinds.push_back(static_cast<char>(kNull)); break;
-    case Value::Kind::kBool: kinds.push_back(static_cast<char>(v.as_bool() ? kTrue : kFalse)); break;
+    case Value::Kind::kNull: return kind(kNull);
+    case Value::Kind::kBool: return kind(v.as_bool() ? kTrue : kFalse);
     case Value::Kind::kInt:
-      kinds.push_back(static_cast<char>(kInt));
+      kind(kInt);
       out_->add_ints(v.as_int());
-      break;
+      return;
     case Value::Kind::kDouble: {
       int32_t n;
       int e;
       if (FindDecimal(v.as_double(), &n, &e)) {
-        kinds.push_back(static_cast<char>(kDecimalBase + static_cast<uint32_t>(e)));
+        kind(kDecimalBase + static_cast<uint32_t>(e));
         out_->add_decimals(n);
       } else {
-        kinds.push_back(static_cast<char>(kDouble));
+        kind(kDouble);
         out_->add_doubles(v.as_double());
       }
-      break;
+      return;
     }
     case Value::Kind::kString:
-      kinds.push_back(static_cast<char>(kString));
-      out_->add_strings(std::string(v.as_string()));
-      break;
     case Value::Kind::kBytes:
-      kinds.push_back(static_cast<char>(kBytes));
+      kind(v.kind() == Value::Kind::kString ? kString : kBytes);
       out_->add_strings(std::string(v.as_string()));
-      break;
-    case Value::Kind::kContainer:
-      kinds.push_back(static_cast<char>(kContainerBase + static_cast<uint32_t>(v.container_type())));
-      break;
+      return;
+    case Value::Kind::kContainer: return kind(kContainerBase + static_cast<uint32_t>(v.container_type()));
   }
 }
 
