@@ -214,6 +214,7 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
           if (op.deleted) continue;
           for (uint64_t v = op.text_begin; v < op.text_end; ++v) values.Add(s.values[v], false);
         }
+        values.Finish();
       }
     }
     if (!s.ops.deletes.empty()) EncodeDeleteColumns(s.ops.deletes, peers, out->mutable_deletes());
@@ -252,6 +253,7 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
       last_lamport = m.lamport;
       values.Add(m.value, m.deleted);
     }
+    values.Finish();
     PutRuns(containers, out->mutable_container_runs());
     PutRuns(row_peers, out->mutable_peer_runs());
   }

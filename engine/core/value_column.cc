@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <string>
+#include <type_traits>
 
 #include "tandem.pb.h"
 
@@ -41,6 +43,11 @@ bool FitsDecimal(double d, int e, int32_t* n) {
   return true;
 }
 
+uint32_t Zigzag(int32_t n) {
+  return (static_cast<uint32_t>(n) << 1) ^ static_cast<uint32_t>(n >> 31);
+}
+int32_t Unzigzag(uint32_t z) { return static_cast<int32_t>((z >> 1) ^ (0u - (z & 1))); }
+
 }  // namespace
 
 bool ValueColumnWriter::FindDecimal(double d, int32_t* n, int* exponent) {
@@ -78,7 +85,8 @@ void ValueColumnWriter::Add(const Value& v, bool deleted) {
       int e;
       if (FindDecimal(v.as_double(), &n, &e)) {
         kind(kDecimalBase + static_cast<uint32_t>(e));
-        out_->add_decimals(n);
+        decimals_.push_back(Zigzag(n));
+        decimal_bits_ |= decimals_.back();
       } else {
         kind(kDouble);
         out_->add_doubles(v.as_double());
@@ -94,10 +102,48 @@ void ValueColumnWriter::Add(const Value& v, bool deleted) {
   }
 }
 
+void ValueColumnWriter::Finish() {
+  if (decimals_.empty()) return;
+  const size_t n = decimals_.size();
+  const int width = std::max(1, static_cast<int>(std::bit_width(decimal_bits_) + 7) / 8);
+  std::string* planes = out_->mutable_decimal_planes();
+  planes->resize(1 + static_cast<size_t>(width) * n);
+  char* p = planes->data();
+  *p++ = static_cast<char>(width);
+  for (int k = 0; k < width; ++k, p += n)
+    for (size_t j = 0; j < n; ++j) p[j] = static_cast<char>(decimals_[j] >> (8 * k));
+  decimals_.clear();
+  decimal_bits_ = 0;
+}
+
 ValueReader::ValueReader(const wire::Values& in)
     : in_(in),
       kinds_(reinterpret_cast<const unsigned char*>(in.kinds().data())),
-      kinds_size_(in.kinds().size()) {}
+      kinds_size_(in.kinds().size()) {
+  const std::string& planes = in.decimal_planes();
+  if (planes.empty()) {
+    packed_ = in.decimals().data();
+    decimals_ = static_cast<size_t>(in.decimals_size());
+    return;
+  }
+  const int width = static_cast<unsigned char>(planes[0]);
+  if (width < 1 || width > 4 || (planes.size() - 1) % static_cast<size_t>(width) != 0) {
+    planes_error_ = "decimal planes have a bad width";
+  } else if (in.decimals_size() > 0) {
+    planes_error_ = "decimals given both as planes and packed";
+  } else {
+    planes_ = reinterpret_cast<const unsigned char*>(planes.data()) + 1;
+    width_ = width;
+    decimals_ = (planes.size() - 1) / static_cast<size_t>(width);
+  }
+}
+
+int32_t ValueReader::Decimal(size_t j) const {
+  if (width_ == 0) return packed_[j];
+  uint32_t z = 0;
+  for (int k = 0; k < width_; ++k) z |= uint32_t{planes_[static_cast<size_t>(k) * decimals_ + j]} << (8 * k);
+  return Unzigzag(z);
+}
 
 Status ValueReader::Next(Value* out, bool* deleted) {
   if (k_ >= kinds_size_) return Status::Corrupt("value column too short");
@@ -132,8 +178,9 @@ Status ValueReader::Next(Value* out, bool* deleted) {
       return Status::Ok();
     default:
       if (kind >= kDecimalBase && kind <= kDecimalBase + kMaxExponent) {
-        if (m_ >= in_.decimals_size()) return Status::Corrupt("decimal value column too short");
-        *out = Value::Double(static_cast<double>(in_.decimals(m_++)) / kPow10[kind - kDecimalBase]);
+        if (planes_error_) return Status::Corrupt(planes_error_);
+        if (m_ >= decimals_) return Status::Corrupt("decimal value column too short");
+        *out = Value::Double(static_cast<double>(Decimal(m_++)) / kPow10[kind - kDecimalBase]);
         return Status::Ok();
       }
       if (kind > kContainerBase && IsContainerType(kind - kContainerBase)) {
@@ -150,10 +197,8 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
   out->reserve(out->size() + n);
   const int64_t* ints = in_.ints().data();
   const double* doubles = in_.doubles().data();
-  const int32_t* decimals = in_.decimals().data();
   const size_t nints = static_cast<size_t>(in_.ints_size());
   const size_t ndoubles = static_cast<size_t>(in_.doubles_size());
-  const size_t ndecimals = static_cast<size_t>(in_.decimals_size());
   const size_t end = std::min(kinds_size_, k_ + n);
   size_t done = 0;
   while (k_ < end) {
@@ -163,13 +208,40 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
     if (e <= kMaxExponent) {
       // A run of one exponent: what a list of coordinates is.
       const double scale = kPow10[e];
-      size_t k = k_, m = static_cast<size_t>(m_);
-      while (k < end && kinds_[k] == kind && m < ndecimals)
-        out->push_back(Value::Double(static_cast<double>(decimals[m++]) / scale)), ++k;
+      size_t k = k_;
+      const size_t m0 = m_;
+      while (k < end && kinds_[k] == kind) ++k;
+      k = std::min(k, k_ + (decimals_ - m0));
       if (k == k_) break;  // the general path reports what is wrong
+      // The width is known for the whole run: one loop per width, which
+      // joins the planes a block at a time (vectorised) before converting.
+      auto read = [&](auto width) {
+        constexpr size_t kBlock = 64;
+        int32_t block[kBlock];
+        for (size_t j0 = 0; j0 < k - k_; j0 += kBlock) {
+          const size_t b = std::min(kBlock, k - k_ - j0);
+          const unsigned char* p = planes_ + m0 + j0;
+          for (size_t j = 0; j < b; ++j) {
+            uint32_t z = 0;
+            for (int w = 0; w < decltype(width)::value; ++w)
+              z |= uint32_t{p[static_cast<size_t>(w) * decimals_ + j]} << (8 * w);
+            block[j] = Unzigzag(z);
+          }
+          for (size_t j = 0; j < b; ++j) out->push_back(Value::Double(static_cast<double>(block[j]) / scale));
+        }
+      };
+      switch (width_) {
+        case 1: read(std::integral_constant<int, 1>{}); break;
+        case 2: read(std::integral_constant<int, 2>{}); break;
+        case 3: read(std::integral_constant<int, 3>{}); break;
+        case 4: read(std::integral_constant<int, 4>{}); break;
+        default:  // 0: the packed column
+          for (size_t j = m0; j < m0 + (k - k_); ++j)
+            out->push_back(Value::Double(static_cast<double>(packed_[j]) / scale));
+      }
       done += k - k_;
+      m_ = m0 + (k - k_);
       k_ = k;
-      m_ = static_cast<int>(m);
     } else if (kind == kDouble && d < ndoubles) {
       out->push_back(Value::Double(doubles[d]));
       d_ = static_cast<int>(d + 1);
@@ -192,8 +264,9 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
 }
 
 Status ValueReader::Finish() const {
+  if (planes_error_) return Status::Corrupt(planes_error_);
   if (k_ != kinds_size_ || i_ != in_.ints_size() || d_ != in_.doubles_size() ||
-      s_ != in_.strings_size() || m_ != in_.decimals_size()) {
+      s_ != in_.strings_size() || m_ != decimals_) {
     return Status::Corrupt("value columns longer than their rows");
   }
   return Status::Ok();

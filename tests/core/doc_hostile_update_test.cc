@@ -259,6 +259,24 @@ TEST(DocHostile, MapColumnsMustAgree) {
     (*v.mutable_kinds())[0] = 13 + 9;
     ExpectRefused(b.Bytes(), "decimal exponent past 8");
   }
+  {  // The same in byte planes (how decimals are written now).
+    DocUpdateBuilder b = base();
+    wire::Values& v = *b.msg().mutable_map_ops()->mutable_values();
+    (*v.mutable_kinds())[0] = 13 + 2;
+    v.set_ints(0, 2);
+    v.mutable_ints()->RemoveLast();
+    v.set_decimal_planes(std::string("\x01\x01", 2));  // width 1, zigzag 1 = -1
+    Doc d(kLocal);
+    ASSERT_TRUE(d.ApplyUpdate(b.Bytes()).ok());
+    EXPECT_EQ(d.root().Get("a"), Value::Double(-0.01));
+    v.set_decimal_planes(std::string("\x05\x01", 2));
+    ExpectRefused(b.Bytes(), "plane width past 4");
+    v.set_decimal_planes(std::string("\x01\x01\x02", 3));
+    ExpectRefused(b.Bytes(), "one decimal too many in planes");
+    v.set_decimal_planes(std::string("\x01\x01", 2));
+    v.add_decimals(-1);
+    ExpectRefused(b.Bytes(), "decimals both packed and in planes");
+  }
   {
     DocUpdateBuilder b = base();
     b.msg().mutable_map_ops()->set_counter(0, -1);

@@ -1,5 +1,5 @@
 // Value columns: every value comes back bit for bit; short decimals travel
-// as integers.
+// as integers, in byte planes.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "core/value_column.h"
@@ -21,6 +22,7 @@ constexpr uint32_t kDoubleKind = 4, kDecimalBase = 13;
 std::vector<Value> RoundTrip(const std::vector<Value>& in, wire::Values* column) {
   ValueColumnWriter w(column);
   for (const Value& v : in) w.Add(v, false);
+  w.Finish();
   // Through the wire too: the column must survive serialization.
   wire::Values parsed;
   EXPECT_TRUE(parsed.ParseFromString(column->SerializeAsString()));
@@ -58,10 +60,108 @@ TEST(ValueColumn, ShortDecimalsTravelAsIntegers) {
     EXPECT_LE(k, kDecimalBase + 8);
   }
   EXPECT_EQ(column.doubles_size(), 0);
-  EXPECT_EQ(column.decimals_size(), static_cast<int>(in.size()));
-  // 412.37 at exponent 2 is 41237: 4 bytes (3 of them after deflate)
-  // instead of 8.
+  EXPECT_EQ(column.decimals_size(), 0);  // the old packed column
+  // 1e8 and 0.12345678 need 28 bits: every decimal takes 4 bytes (in four
+  // planes) after the width byte, instead of 8.
+  ASSERT_EQ(column.decimal_planes().size(), 1 + 4 * in.size());
+  EXPECT_EQ(column.decimal_planes()[0], 4);
   EXPECT_LT(column.ByteSizeLong(), in.size() * 6);
+}
+
+// The writer takes as many planes as the largest decimal needs, zigzag
+// first so that small negative numbers stay small.
+TEST(ValueColumn, DecimalPlanesTakeTheWidthTheirLargestNeeds) {
+  struct Case {
+    std::vector<double> values;
+    int width;
+  };
+  const std::vector<Case> cases = {
+      {{0.5, -0.5, 6.3, -6.4}, 1},                      // |n| <= 64
+      {{0.5, 6.5, 327.67, -327.68}, 2},                 // zigzag < 2^16
+      {{412.37, 999.99, 0.0, 1.25}, 3},                 // whiteboard coordinates
+      {{2147483647.0, -2147483648.0, -21474836.48}, 4},  // INT32_MAX, INT32_MIN
+  };
+  for (const Case& c : cases) {
+    std::vector<Value> in;
+    for (double d : c.values) in.push_back(Value::Double(d));
+    wire::Values column;
+    ExpectSameBits(in, RoundTrip(in, &column));
+    for (unsigned char k : column.kinds()) EXPECT_GE(k, kDecimalBase) << c.width;
+    ASSERT_EQ(column.decimal_planes().size(), 1 + c.width * in.size()) << c.width;
+    EXPECT_EQ(column.decimal_planes()[0], c.width);
+    // Read one by one too (the general path).
+    ValueReader r(column);
+    for (const Value& want : in) {
+      Value got;
+      ASSERT_TRUE(r.Next(&got, nullptr).ok());
+      EXPECT_EQ(Bits(got), Bits(want));
+    }
+    EXPECT_TRUE(r.Finish().ok());
+  }
+}
+
+// Columns written before the planes existed keep their decimals in the
+// packed `decimals` field, and still read.
+TEST(ValueColumn, PackedDecimalsOfOlderWritersStillRead) {
+  wire::Values column;
+  column.mutable_kinds()->append({static_cast<char>(kDecimalBase + 2), static_cast<char>(kDecimalBase + 2),
+                                  static_cast<char>(kDecimalBase)});
+  column.add_decimals(41237);
+  column.add_decimals(-5);
+  column.add_decimals(7);
+  const std::vector<Value> want = {Value::Double(412.37), Value::Double(-0.05), Value::Double(7)};
+  ValueReader list(column);
+  std::vector<Value> out;
+  ASSERT_TRUE(list.ReadList(3, &out).ok());
+  EXPECT_TRUE(list.Finish().ok());
+  ExpectSameBits(want, out);
+  ValueReader one(column);
+  Value v;
+  ASSERT_TRUE(one.Next(&v, nullptr).ok());
+  EXPECT_EQ(Bits(v), Bits(want[0]));
+}
+
+// Malformed planes are refused by every way of reading, with the reason.
+TEST(ValueColumn, MalformedDecimalPlanesAreRefused) {
+  std::vector<Value> in = {Value::Double(412.37), Value::Double(1.5)};
+  wire::Values good;
+  ExpectSameBits(in, RoundTrip(in, &good));
+  ASSERT_EQ(good.decimal_planes()[0], 3);
+  auto refused = [&](const wire::Values& column, const std::string& why) {
+    ValueReader list(column);
+    std::vector<Value> out;
+    Status s = list.ReadList(in.size(), &out);
+    if (s.ok()) s = list.Finish();
+    EXPECT_FALSE(s.ok()) << why;
+    ValueReader one(column);
+    Value v;
+    s = one.Next(&v, nullptr);
+    if (s.ok()) s = one.Next(&v, nullptr);
+    if (s.ok()) s = one.Finish();
+    EXPECT_FALSE(s.ok()) << why;
+  };
+  for (int width : {0, 5, 2, 255}) {  // 2: 6 bytes do not split in 2s of 2
+    wire::Values bad = good;
+    (*bad.mutable_decimal_planes())[0] = static_cast<char>(width);
+    if (width == 2) bad.mutable_decimal_planes()->push_back(0);
+    refused(bad, "width " + std::to_string(width));
+  }
+  {
+    wire::Values bad = good;
+    bad.mutable_decimal_planes()->resize(1 + 3);  // one decimal for two kinds
+    refused(bad, "too short");
+  }
+  {
+    wire::Values bad = good;
+    bad.mutable_decimal_planes()->resize(1 + 3 * 3);  // one decimal unused
+    refused(bad, "too long");
+  }
+  {
+    wire::Values bad = good;
+    bad.add_decimals(1);
+    bad.add_decimals(2);
+    refused(bad, "both planes and packed");
+  }
 }
 
 TEST(ValueColumn, DoublesThatAreNoShortDecimalStayRaw) {
@@ -114,6 +214,7 @@ TEST(ValueColumn, EveryKindComesBack) {
   wire::Values deleted;
   ValueColumnWriter w(&deleted);
   w.Add(Value::Int(1), true);
+  w.Finish();
   ValueReader r(deleted);
   Value v;
   bool gone = false;
