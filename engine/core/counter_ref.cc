@@ -5,7 +5,9 @@
 
 namespace tandem {
 
-int64_t CounterRef::value() const { return doc_->node(index_).counter->value; }
+int64_t CounterRef::value() const {
+  return doc_->node(index_).counter->value;
+}
 
 Status CounterRef::Add(int64_t delta) {
   bool implicit;

@@ -36,12 +36,15 @@ uint32_t Doc::AddNode(ContainerType type, uint32_t parent) {
   return static_cast<uint32_t>(nodes_.size() - 1);
 }
 
-uint32_t Doc::depth(uint32_t c) const { return nodes_[c]->depth; }
+uint32_t Doc::depth(uint32_t c) const {
+  return nodes_[c]->depth;
+}
 
 uint32_t Doc::ChildOf(uint32_t map, std::string_view key, ContainerType type) {
   MapState& m = *nodes_[map]->map;
   auto it = m.slots.lower_bound(key);
-  if (it == m.slots.end() || it->first != key) it = m.slots.emplace_hint(it, std::string(key), MapSlot{});
+  if (it == m.slots.end() || it->first != key)
+    it = m.slots.emplace_hint(it, std::string(key), MapSlot{});
   // Map nodes stay put while AddNode grows nodes_: `slot` stays valid.
   uint32_t& slot = it->second.child[static_cast<size_t>(type) - 1];
   if (slot == 0) {
@@ -103,7 +106,9 @@ Status Doc::CommitTransaction(std::string* update) {
   return Status::Ok();
 }
 
-Status Doc::CheckWritable() const { return Status::Ok(); }
+Status Doc::CheckWritable() const {
+  return Status::Ok();
+}
 
 Status Doc::BeginImplicit(bool* implicit) {
   *implicit = !in_txn_;
@@ -171,7 +176,8 @@ uint64_t Doc::MemoryUsage() const {
            node->seq->values.MemoryUsage();
     } else if (node->map) {
       n += sizeof(MapState);
-      for (const auto& [k, s] : node->map->slots) n += 48 + k.capacity() + sizeof(MapSlot) + s.value.HeapBytes();
+      for (const auto& [k, s] : node->map->slots)
+        n += 48 + k.capacity() + sizeof(MapSlot) + s.value.HeapBytes();
     } else if (node->counter) {
       n += sizeof(CounterState) + node->counter->ops.capacity() * sizeof(CounterEntry);
     }
@@ -213,9 +219,11 @@ Status Doc::CheckInvariants() const {
       int64_t sum = 0;
       for (const CounterEntry& e : n.counter->ops) {
         sum = WrapAdd(sum, e.delta);
-        if (!version_.contains(e.id)) return Status::Corrupt("counter add beyond the version vector");
+        if (!version_.contains(e.id))
+          return Status::Corrupt("counter add beyond the version vector");
       }
-      if (sum != n.counter->value) return Status::Corrupt("counter value is not the sum of its adds");
+      if (sum != n.counter->value)
+        return Status::Corrupt("counter value is not the sum of its adds");
     }
   }
   for (const auto& [item, c] : item_containers_) {

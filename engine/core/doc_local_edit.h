@@ -21,7 +21,9 @@ namespace tandem::local_edit {
 Status CheckScalar(const Value& v);
 
 // The items of Text or List `c`.
-inline SeqState& Seq(Doc* doc, uint32_t c) { return *doc->node(c).seq; }
+inline SeqState& Seq(Doc* doc, uint32_t c) {
+  return *doc->node(c).seq;
+}
 
 // Inserts `n` items with content `text` at code point `at` as local ops;
 // returns the first counter.

@@ -13,7 +13,9 @@ using local_edit::LocalSeqDelete;
 using local_edit::LocalSeqInsert;
 using local_edit::Seq;
 
-uint64_t ListRef::size() const { return Seq(doc_, index_).seq.size().chars; }
+uint64_t ListRef::size() const {
+  return Seq(doc_, index_).seq.size().chars;
+}
 
 std::optional<Value> ListRef::Get(uint64_t index) const {
   const SeqState& s = Seq(doc_, index_);
@@ -80,7 +82,8 @@ Status ListRef::InsertContainer(uint64_t index, ContainerType type, Container* o
   SeqState& s = Seq(doc_, index_);
   std::vector<Value> v;
   v.push_back(Value::Container(type));
-  if (s.values.Put(s.seq.peers().Intern(doc_->peer()), counter, std::move(v))) doc_->NoteGrown(index_);
+  if (s.values.Put(s.seq.peers().Intern(doc_->peer()), counter, std::move(v)))
+    doc_->NoteGrown(index_);
   const uint32_t c = doc_->NewItemContainer(index_, OpId{doc_->peer(), counter}, type);
   doc_->EndImplicit(implicit);
   *out = Container(doc_, c);

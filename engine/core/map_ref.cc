@@ -9,11 +9,21 @@ namespace tandem {
 
 using local_edit::CheckScalar;
 
-ContainerType Container::type() const { return doc_->node(index_).type; }
-MapRef Container::AsMap() const { return MapRef(doc_, index_); }
-ListRef Container::AsList() const { return ListRef(doc_, index_); }
-TextRef Container::AsText() const { return TextRef(doc_, index_); }
-CounterRef Container::AsCounter() const { return CounterRef(doc_, index_); }
+ContainerType Container::type() const {
+  return doc_->node(index_).type;
+}
+MapRef Container::AsMap() const {
+  return MapRef(doc_, index_);
+}
+ListRef Container::AsList() const {
+  return ListRef(doc_, index_);
+}
+TextRef Container::AsText() const {
+  return TextRef(doc_, index_);
+}
+CounterRef Container::AsCounter() const {
+  return CounterRef(doc_, index_);
+}
 
 std::optional<Value> MapRef::Get(std::string_view key) const {
   const MapState& m = *doc_->node(index_).map;
@@ -38,7 +48,9 @@ std::vector<std::string> MapRef::Keys() const {
   return out;
 }
 
-uint64_t MapRef::size() const { return doc_->node(index_).map->present; }
+uint64_t MapRef::size() const {
+  return doc_->node(index_).map->present;
+}
 
 namespace {
 
@@ -53,7 +65,8 @@ void LocalMapWrite(Doc* doc, uint32_t c, std::string_view key, const Value* valu
   if (doc->observing()) {
     Doc::Accum& a = doc->accum(c);
     if (!a.old_values.count(key))
-      a.old_values.emplace(std::string(key), s.present ? std::optional<Value>(s.value) : std::nullopt);
+      a.old_values.emplace(std::string(key),
+                           s.present ? std::optional<Value>(s.value) : std::nullopt);
   }
   LocalTxnRecord::Op* rec = nullptr;
   if (LocalTxnRecord* r = doc->txn_record()) {

@@ -45,7 +45,8 @@ Status TextRef::Insert(uint64_t index, std::string_view text, IndexUnit unit) {
   utf8::Counts counts;
   if (!utf8::Validate(text, &counts))
     return Status::InvalidArgument("inserted text is not valid UTF-8");
-  if (text.size() > (uint64_t{1} << 30)) return Status::InvalidArgument("inserted text is over 1 GiB");
+  if (text.size() > (uint64_t{1} << 30))
+    return Status::InvalidArgument("inserted text is over 1 GiB");
   if (counts.code_points == 0) return Status::Ok();
   bool implicit;
   doc_->BeginImplicit(&implicit);
@@ -61,7 +62,8 @@ Status TextRef::Delete(uint64_t index, uint64_t count, IndexUnit unit) {
   if (!s.seq.tree().UnitToChars(unit, index, &from) || count > len - std::min(index, len) ||
       !s.seq.tree().UnitToChars(unit, index + count, &to)) {
     return Status::InvalidArgument("delete range [" + std::to_string(index) + ", +" +
-                                   std::to_string(count) + ") is out of range or splits a character");
+                                   std::to_string(count) +
+                                   ") is out of range or splits a character");
   }
   if (to == from) return Status::Ok();
   bool implicit;
