@@ -1,6 +1,7 @@
-// TextRef: reading a Text and editing it locally, in any index unit. The
-// sequence operations are shared with ListRef (doc_local_edit.h); what is
-// the Text's own is converting index units and checking UTF-8.
+// TextRef: reading a Text and editing it locally, in any index unit. Its
+// sequence operations are shared with ListRef (doc_local_edit.h) and its
+// insert check with the lone Text (CheckTextInsert), so that a Text inside a
+// Doc takes exactly the edits a lone one does.
 #include <algorithm>
 
 #include "doc.h"
@@ -37,16 +38,10 @@ Status TextRef::ConvertIndex(uint64_t index, IndexUnit from, IndexUnit to, uint6
 }
 
 Status TextRef::Insert(uint64_t index, std::string_view text, IndexUnit unit) {
-  const SeqState& s = Seq(doc_, index_);
   uint64_t at;
-  if (!s.seq.tree().UnitToChars(unit, index, &at))
-    return Status::InvalidArgument("insert index " + std::to_string(index) +
-                                   " is out of range or inside a character");
   utf8::Counts counts;
-  if (!utf8::Validate(text, &counts))
-    return Status::InvalidArgument("inserted text is not valid UTF-8");
-  if (text.size() > (uint64_t{1} << 30))
-    return Status::InvalidArgument("inserted text is over 1 GiB");
+  Status s = CheckTextInsert(Seq(doc_, index_).seq, index, text, unit, &at, &counts);
+  if (!s.ok()) return s;
   if (counts.code_points == 0) return Status::Ok();
   bool implicit;
   doc_->BeginImplicit(&implicit);
