@@ -132,17 +132,24 @@ Status Text::CommitTransaction(std::string* update) {
   return Status::Ok();
 }
 
-Status Text::Insert(uint64_t index, std::string_view text, IndexUnit unit) {
-  uint64_t at;
-  if (!seq_->tree().UnitToChars(unit, index, &at)) {
+Status CheckTextInsert(const Sequence& seq, uint64_t index, std::string_view text, IndexUnit unit,
+                       uint64_t* at, utf8::Counts* counts) {
+  if (!seq.tree().UnitToChars(unit, index, at)) {
     return Status::InvalidArgument("insert index " + std::to_string(index) +
                                    " is out of range or inside a character");
   }
-  utf8::Counts counts;
-  if (!utf8::Validate(text, &counts))
+  if (!utf8::Validate(text, counts))
     return Status::InvalidArgument("inserted text is not valid UTF-8");
   if (text.size() > (uint64_t{1} << 30))
     return Status::InvalidArgument("inserted text is over 1 GiB");
+  return Status::Ok();
+}
+
+Status Text::Insert(uint64_t index, std::string_view text, IndexUnit unit) {
+  uint64_t at;
+  utf8::Counts counts;
+  Status s = CheckTextInsert(*seq_, index, text, unit, &at, &counts);
+  if (!s.ok()) return s;
   if (counts.code_points == 0) return Status::Ok();
   const uint64_t counter = version_.get(peer_);
   if (counter + counts.code_points > kMaxCounter)

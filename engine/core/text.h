@@ -28,6 +28,9 @@ class Sequence;
 class DeleteLog;
 class PendingOps;
 struct UpdateOps;
+namespace utf8 {
+struct Counts;
+}  // namespace utf8
 
 // One committed change, delivered to the observer.
 struct TextChange {
@@ -142,5 +145,12 @@ class Text {
   std::function<void(const TextChange&)> observer_;
   TextDelta delta_;  // accumulates while an observer is set
 };
+
+// Checks a local insert of `text` before `index` (in `unit`) of `seq`: sets
+// *at (the index in code points) and *counts. Error if the index is out of
+// range or inside a character, or `text` is not valid UTF-8 or over 1 GiB.
+// Shared by Text and TextRef so that both refuse the same inserts alike.
+Status CheckTextInsert(const Sequence& seq, uint64_t index, std::string_view text, IndexUnit unit,
+                       uint64_t* at, utf8::Counts* counts);
 
 }  // namespace tandem
