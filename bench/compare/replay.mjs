@@ -8,6 +8,8 @@
 // --deps DIR  folder holding node_modules and a copy of deps.mjs (default: this folder);
 //             bench/compare/run installs both into the build folder and passes it here.
 // --lib NAME  yjs | automerge | loro | diamond-types (repeatable; default: all four).
+// --only local  apply, encode and decode only: no remote replay, no memory children
+//             (what pairs.mjs alternates with tandem-trace --only apply).
 //
 // The parent process only orchestrates: every measurement happens in child processes
 // (re-invocations of this file with --child), so one library's garbage, JIT state and
@@ -40,8 +42,12 @@ function parseArgs(argv) {
     else if (a === '--runs') opts.runs = Number(value());
     else if (a === '--lib') opts.libs.push(value());
     else if (a === '--child') opts.child = value();
+    else if (a === '--only') {
+      opts.only = value();
+      if (opts.only !== 'local') die('--only takes: local');
+    }
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node --expose-gc replay.mjs [--deps DIR] [--runs N] [--lib NAME]... TRACE...');
+      console.log('usage: node --expose-gc replay.mjs [--deps DIR] [--runs N] [--lib NAME]... [--only local] TRACE...');
       process.exit(0);
     } else if (a.startsWith('--')) die(`unknown option ${a}`);
     else opts.traces.push(path.resolve(a));
@@ -377,10 +383,10 @@ async function benchChild(opts) {
 
   // Phase 2: capture the per-txn updates once (untimed: the capturing replay carries
   // listener/export overhead that is not apply time), then time the remote replays.
-  let updates = lib.capture(trace.txns);
+  let updates = opts.only === 'local' ? [] : lib.capture(trace.txns);
   const updateCount = updates.length;
   const updateBytes = updates.reduce((s, u) => s + u.byteLength, 0);
-  for (let r = 0; r < opts.runs; r++) {
+  for (let r = 0; r < opts.runs && opts.only !== 'local'; r++) {
     fullGc();
     const t0 = now();
     const remote = lib.applyRemote(updates);
@@ -401,7 +407,7 @@ async function benchChild(opts) {
     remote_method: REMOTE_METHOD[opts.libs[0]],
     version: lib.version,
   };
-  for (const [k, xs] of Object.entries(samples)) out[k] = round(median(xs));
+  for (const [k, xs] of Object.entries(samples)) out[k] = xs.length ? round(median(xs)) : null;
   if (failures.size) out.error = [...failures].join('; ');
   console.log(JSON.stringify(out));
 }
@@ -442,6 +448,7 @@ const round = (x) => Math.round(x * 1000) / 1000;
 
 function runChild(kind, lib, traceFile, opts) {
   const args = ['--expose-gc', SELF, '--child', kind, '--deps', opts.deps, '--runs', String(opts.runs), '--lib', lib, traceFile];
+  if (opts.only) args.push('--only', opts.only);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
@@ -464,7 +471,7 @@ async function parent(opts) {
       // Children run one at a time: concurrent runs would compete for the two cores.
       const bench = await runChild('bench', lib, file, opts);
       const mems = [];
-      for (let r = 0; r < opts.runs; r++) mems.push(await runChild('mem', lib, file, opts));
+      for (let r = 0; r < opts.runs && opts.only !== 'local'; r++) mems.push(await runChild('mem', lib, file, opts));
 
       const traceName = path.basename(file).replace(/\.json(\.gz)?$/, '');
       const errors = [bench.failed, ...mems.map((m) => m.failed)].filter(Boolean);

@@ -497,7 +497,15 @@ bool RunTree::Load(const std::vector<Run>& runs, std::string_view text) {
 
 RunTree::Loader::Loader(RunTree* tree, std::string_view text, size_t runs_hint)
     : tree_(tree), text_(text), left_(runs_hint) {
-  tree->FreeAll();
+  if (tree->root_is_leaf_ && tree->first_ && tree->first_->count == 0 && !tree->first_->next) {
+    spare_ = tree->first_;
+    spare_->text.clear();
+    spare_->sum = Metrics{};
+    tree->root_ = tree->first_ = nullptr;
+    tree->hint_leaf_ = nullptr;
+  } else {
+    tree->FreeAll();
+  }
   tree->index_.Clear();
   tree->leaves_ = 0;
   tree->internals_ = 0;
@@ -510,7 +518,14 @@ RunTree::Loader::Loader(RunTree* tree, std::string_view text, size_t runs_hint)
 
 void RunTree::Loader::OpenLeaf() {
   // Full leaves get room to grow; a last, partial one only what it holds.
-  auto* leaf = new RunLeaf(left_ >= kFill ? kLeafCap : std::max<uint32_t>(left_, 1));
+  const uint32_t cap = left_ >= kFill ? kLeafCap : std::max<uint32_t>(static_cast<uint32_t>(left_), 1);
+  RunLeaf* leaf = spare_;
+  if (leaf) {
+    spare_ = nullptr;
+    leaf->Reserve(cap);
+  } else {
+    leaf = new RunLeaf(cap);
+  }
   left_ -= std::min<size_t>(left_, kFill);
   ++tree_->leaves_;
   // Linked at once, so that the tree's destructor frees it whatever happens.

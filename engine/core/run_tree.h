@@ -239,6 +239,10 @@ class RunTree::Loader {
   size_t text_pos_ = 0;
   size_t left_;  // runs still expected (runs_hint less those added)
   RunLeaf* leaf_ = nullptr;
+  // The empty leaf of a fresh tree, taken as the first leaf instead of
+  // freeing it and allocating another: a document loads thousands of small
+  // sequences, each into a fresh tree.
+  RunLeaf* spare_ = nullptr;
   uint32_t room_ = 0;  // runs leaf_ takes: its capacity, at most kFill
   bool text_ok_ = true;
   std::vector<void*> level_;  // the closed leaves, then each level up

@@ -1,7 +1,10 @@
 // Value: what a Map entry or a List element holds — a scalar (null, bool,
 // int64, double, UTF-8 string, bytes) or a nested container of some type.
 //
-// 16 bytes: scalars inline, strings and bytes in one heap block. A nested
+// 16 bytes: scalars inline; strings and bytes of up to 8 bytes inline too
+// (a shape's type, a colour, a short label: a whiteboard has two per
+// shape, and each heap block cost an allocation to load), longer ones in
+// one heap block. A nested
 // container is only its type here; the document resolves it to the
 // container itself (Map::GetContainer, List::GetContainer).
 #pragma once
@@ -37,8 +40,8 @@ class Value {
     return v;
   }
   // `s` should be valid UTF-8; the document checks it where values enter.
-  static Value String(std::string_view s) { return Heap(Kind::kString, s); }
-  static Value Bytes(std::string_view b) { return Heap(Kind::kBytes, b); }
+  static Value String(std::string_view s) { return Content(Kind::kString, s); }
+  static Value Bytes(std::string_view b) { return Content(Kind::kBytes, b); }
   static Value Container(ContainerType t) {
     Value v(Kind::kContainer);
     v.u_.i = static_cast<int64_t>(t);
@@ -46,7 +49,7 @@ class Value {
   }
 
   Value(const Value& o) : kind_(o.kind_) { CopyFrom(o); }
-  Value(Value&& o) noexcept : kind_(o.kind_), u_(o.u_) { o.kind_ = Kind::kNull; }
+  Value(Value&& o) noexcept : kind_(o.kind_), small_(o.small_), u_(o.u_) { o.kind_ = Kind::kNull; }
   Value& operator=(const Value& o) {
     if (this != &o) {
       Release();
@@ -59,6 +62,7 @@ class Value {
     if (this != &o) {
       Release();
       kind_ = o.kind_;
+      small_ = o.small_;
       u_ = o.u_;
       o.kind_ = Kind::kNull;
     }
@@ -72,9 +76,11 @@ class Value {
   bool as_bool() const { return u_.i != 0; }
   int64_t as_int() const { return u_.i; }
   double as_double() const { return u_.d; }
-  // String or bytes content.
+  // String or bytes content. It lives in the Value when short: the view
+  // is valid while this Value is, and not after it is moved.
   std::string_view as_string() const {
-    return has_heap() ? std::string_view(u_.p->data, u_.p->size) : std::string_view();
+    if (!has_content()) return std::string_view();
+    return small_ ? std::string_view(u_.s, small_ - 1u) : std::string_view(u_.p->data, u_.p->size);
   }
   ContainerType container_type() const { return static_cast<ContainerType>(u_.i); }
 
@@ -84,7 +90,7 @@ class Value {
   // Equality by kind and content (doubles bitwise, so NaN == NaN).
   friend bool operator==(const Value& a, const Value& b) {
     if (a.kind_ != b.kind_) return false;
-    if (a.has_heap()) return a.as_string() == b.as_string();
+    if (a.has_content()) return a.as_string() == b.as_string();
     if (a.kind_ == Kind::kNull) return true;
     return a.u_.i == b.u_.i;
   }
@@ -97,7 +103,15 @@ class Value {
     uint32_t size;
     char data[1];
   };
+  static constexpr size_t kInline = 8;
   explicit Value(Kind k) : kind_(k) {}
+  static Value Content(Kind k, std::string_view s) {
+    if (s.size() > kInline) return Heap(k, s);
+    Value v(k);
+    v.small_ = static_cast<uint8_t>(s.size() + 1);
+    if (!s.empty()) std::memcpy(v.u_.s, s.data(), s.size());
+    return v;
+  }
   static Value Heap(Kind k, std::string_view s) {
     Value v(k);
     v.u_.p = static_cast<Block*>(::operator new(sizeof(Block) + s.size()));
@@ -105,8 +119,10 @@ class Value {
     if (!s.empty()) std::memcpy(v.u_.p->data, s.data(), s.size());
     return v;
   }
-  bool has_heap() const { return kind_ == Kind::kString || kind_ == Kind::kBytes; }
+  bool has_content() const { return kind_ == Kind::kString || kind_ == Kind::kBytes; }
+  bool has_heap() const { return has_content() && small_ == 0; }
   void CopyFrom(const Value& o) {
+    small_ = o.small_;
     if (o.has_heap()) {
       Value c = Heap(o.kind_, o.as_string());
       u_ = c.u_;
@@ -118,13 +134,16 @@ class Value {
   void Release() {
     if (has_heap()) ::operator delete(u_.p);
     kind_ = Kind::kNull;
+    small_ = 0;
   }
 
   Kind kind_ = Kind::kNull;
+  uint8_t small_ = 0;  // an inline string or bytes: its length + 1
   union {
     int64_t i;
     double d;
     Block* p;
+    char s[kInline];
   } u_{0};
 };
 
