@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cfenv>
 #include <cmath>
 #include <string>
 #include <type_traits>
@@ -43,6 +44,27 @@ bool FitsDecimal(double d, int e, int32_t* n) {
   return true;
 }
 
+// A decimal is checked by the writer and read back by `n / 10^e`: both
+// must round the same way, to nearest, IEEE's default. A writer in another
+// mode writes raw doubles; a reader in another mode switches to nearest
+// while it divides.
+bool RoundsToNearest() { return std::fegetround() == FE_TONEAREST; }
+
+class NearestRounding {
+ public:
+  NearestRounding() : mode_(std::fegetround()) {
+    if (mode_ != FE_TONEAREST) std::fesetround(FE_TONEAREST);
+  }
+  ~NearestRounding() {
+    if (mode_ != FE_TONEAREST) std::fesetround(mode_);
+  }
+  NearestRounding(const NearestRounding&) = delete;
+  NearestRounding& operator=(const NearestRounding&) = delete;
+
+ private:
+  int mode_;
+};
+
 uint32_t Zigzag(int32_t n) {
   return (static_cast<uint32_t>(n) << 1) ^ static_cast<uint32_t>(n >> 31);
 }
@@ -50,7 +72,10 @@ int32_t Unzigzag(uint32_t z) { return static_cast<int32_t>((z >> 1) ^ (0u - (z &
 
 }  // namespace
 
+ValueColumnWriter::ValueColumnWriter(wire::Values* out) : out_(out), nearest_(RoundsToNearest()) {}
+
 bool ValueColumnWriter::FindDecimal(double d, int32_t* n, int* exponent) {
+  if (!nearest_) return false;
   if (FitsDecimal(d, last_exponent_, n)) {
     misses_ = 0;
     *exponent = last_exponent_;
@@ -180,6 +205,7 @@ Status ValueReader::Next(Value* out, bool* deleted) {
       if (kind >= kDecimalBase && kind <= kDecimalBase + kMaxExponent) {
         if (planes_error_) return Status::Corrupt(planes_error_);
         if (m_ >= decimals_) return Status::Corrupt("decimal value column too short");
+        NearestRounding nearest;
         *out = Value::Double(static_cast<double>(Decimal(m_++)) / kPow10[kind - kDecimalBase]);
         return Status::Ok();
       }
@@ -213,6 +239,7 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
       while (k < end && kinds_[k] == kind) ++k;
       k = std::min(k, k_ + (decimals_ - m0));
       if (k == k_) break;  // the general path reports what is wrong
+      NearestRounding nearest;
       // The width is known for the whole run: one loop per width, which
       // joins the planes a block at a time (vectorised) before converting.
       auto read = [&](auto width) {

@@ -27,7 +27,9 @@ namespace tandem {
 
 class ValueColumnWriter {
  public:
-  explicit ValueColumnWriter(wire::Values* out) : out_(out) {}
+  // Short decimals are written only if the thread rounds to nearest (the
+  // default) now: a reader divides in that mode.
+  explicit ValueColumnWriter(wire::Values* out);
   // `deleted`: a map write that deletes its key (the value is ignored).
   void Add(const Value& v, bool deleted);
   // Writes the decimals' planes: the column is complete only after this.
@@ -37,6 +39,7 @@ class ValueColumnWriter {
   bool FindDecimal(double d, int32_t* n, int* exponent);
 
   wire::Values* out_;
+  bool nearest_;
   std::vector<uint32_t> decimals_;  // zigzag-encoded, until Finish
   uint32_t decimal_bits_ = 0;       // every decimal OR-ed: their width
   // The exponent that fit last: values of one column usually share it.

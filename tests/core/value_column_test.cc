@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <cfenv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -223,6 +224,39 @@ TEST(ValueColumn, EveryKindComesBack) {
   ValueReader list(deleted);
   std::vector<Value> out;
   EXPECT_FALSE(list.ReadList(1, &out).ok());
+}
+
+// The writer checks n / 10^e in the thread's rounding mode and the reader
+// divides: both must round to nearest. A writer in another mode keeps raw
+// doubles; a reader in another mode still reads every decimal exactly.
+TEST(ValueColumn, DecimalsDoNotDependOnTheRoundingMode) {
+  std::vector<Value> in;
+  for (int i = 0; i < 1000; ++i) in.push_back(Value::Double(static_cast<double>(i * 7919 % 100000) / 100));
+  wire::Values nearest;
+  ExpectSameBits(in, RoundTrip(in, &nearest));
+  ASSERT_FALSE(nearest.decimal_planes().empty());
+  for (int mode : {FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO}) {
+    ASSERT_EQ(std::fesetround(mode), 0);
+    wire::Values other;
+    const std::vector<Value> back = RoundTrip(in, &other);
+    // Read the nearest-mode column in this mode, too.
+    ValueReader r(nearest);
+    std::vector<Value> read;
+    const bool read_ok = r.ReadList(in.size(), &read).ok();
+    Value one;
+    ValueReader single(nearest);
+    const bool one_ok = single.Next(&one, nullptr).ok();
+    const int mode_after = std::fegetround();
+    std::fesetround(FE_TONEAREST);
+    EXPECT_EQ(mode_after, mode) << "the reader gives the caller's mode back";
+    EXPECT_TRUE(other.decimal_planes().empty()) << mode;
+    EXPECT_EQ(other.doubles_size(), static_cast<int>(in.size())) << mode;
+    ExpectSameBits(in, back);
+    ASSERT_TRUE(read_ok);
+    ExpectSameBits(in, read);
+    ASSERT_TRUE(one_ok);
+    EXPECT_EQ(Bits(one), Bits(in[0]));
+  }
 }
 
 TEST(ValueColumn, DecimalsResumeAfterARunOfRawDoubles) {
