@@ -100,17 +100,93 @@ class DocSnapshotLoader {
   }
 
  private:
-  // Each peer's operations must cover [0, next) exactly once: that is what
-  // makes the implied version vector true.
-  Status Versions() {
-    std::vector<std::pair<OpId, uint64_t>> ranges;
+  // Calls fn(id, len) for every operation's id range.
+  template <typename Fn>
+  void ForEachRange(Fn&& fn) const {
     for (const SequenceSection& sec : ops_.sequences) {
-      for (const InsertOp& op : sec.ops.inserts) ranges.emplace_back(op.id, op.len);
-      for (const DeleteOp& op : sec.ops.deletes) ranges.emplace_back(op.id, op.len);
+      for (const InsertOp& op : sec.ops.inserts) fn(op.id, op.len);
+      for (const DeleteOp& op : sec.ops.deletes) fn(op.id, op.len);
     }
-    for (const MapOp& m : ops_.map_ops) ranges.emplace_back(m.id, 1);
-    for (const CounterOp& c : ops_.counter_ops) ranges.emplace_back(c.id, 1);
-    for (const NoopRange& n : ops_.noops) ranges.emplace_back(n.id, n.len);
+    for (const MapOp& m : ops_.map_ops) fn(m.id, uint64_t{1});
+    for (const CounterOp& c : ops_.counter_ops) fn(c.id, uint64_t{1});
+    for (const NoopRange& n : ops_.noops) fn(n.id, n.len);
+  }
+
+  // Each peer's operations must cover [0, next) exactly once: that is what
+  // makes the implied version vector true. With few peers and ids not far
+  // beyond the operations' count (every real document), a bitmap of each
+  // peer's ids shows it in two linear passes: no two ranges may share an id,
+  // and the lengths must add up to the largest end. Otherwise (hostile
+  // lengths, many peers, an empty range) the ranges are sorted.
+  Status Versions() {
+    struct PeerIds {
+      PeerId peer;
+      uint64_t sum = 0, end = 0, offset = 0;
+    };
+    constexpr size_t kMaxPeers = 64;
+    std::vector<PeerIds> peers;
+    size_t last = 0, count = 0;
+    bool plain = true;
+    ForEachRange([&](const OpId& id, uint64_t len) {
+      if (!plain) return;
+      ++count;
+      if (peers.empty() || peers[last].peer != id.peer) {
+        last = 0;
+        while (last < peers.size() && peers[last].peer != id.peer) ++last;
+        if (last == peers.size()) {
+          if (peers.size() == kMaxPeers) return void(plain = false);
+          peers.push_back(PeerIds{id.peer});
+        }
+      }
+      PeerIds& p = peers[last];
+      // Counters are below 2^62 and lengths 2^32 (checked when decoded):
+      // these sums cannot wrap before `plain` turns false.
+      if (len == 0 || id.counter > kMaxCounter || len > kMaxCounter) return void(plain = false);
+      p.sum += len;
+      p.end = std::max(p.end, id.counter + len);
+      if (p.sum > kMaxCounter) plain = false;
+    });
+    // The bitmap takes at most 8 bytes per operation (or 512 KiB).
+    const uint64_t max_bits = std::max<uint64_t>(uint64_t{1} << 22, 64 * uint64_t{count});
+    uint64_t bits = 0;
+    for (PeerIds& p : peers) {
+      if (!plain) break;
+      if (p.sum != p.end) return Status::Corrupt("snapshot operations of a peer are not contiguous");
+      p.offset = bits;
+      bits += p.end;  // each end <= 2^62: no wrap before the check below
+      if (bits > max_bits) plain = false;
+    }
+    if (!plain) return VersionsBySort();
+    std::vector<uint64_t> seen((bits + 63) / 64, 0);
+    bool overlap = false;
+    last = 0;
+    ForEachRange([&](const OpId& id, uint64_t len) {
+      if (peers[last].peer != id.peer) {
+        last = 0;
+        while (peers[last].peer != id.peer) ++last;
+      }
+      uint64_t b = peers[last].offset + id.counter;
+      const uint64_t e = b + len;
+      while (b < e) {
+        const uint64_t word = b / 64, lo = b % 64;
+        const uint64_t n = std::min<uint64_t>(64 - lo, e - b);
+        const uint64_t mask = (n == 64 ? ~uint64_t{0} : ((uint64_t{1} << n) - 1)) << lo;
+        overlap |= (seen[word] & mask) != 0;
+        seen[word] |= mask;
+        b += n;
+      }
+    });
+    // No overlap and the lengths add up to the end: every id is covered.
+    if (overlap) return Status::Corrupt("snapshot operations of a peer are not contiguous");
+    std::sort(peers.begin(), peers.end(),
+              [](const PeerIds& a, const PeerIds& b) { return a.peer < b.peer; });
+    for (const PeerIds& p : peers) version_.set(p.peer, p.end);
+    return Status::Ok();
+  }
+
+  Status VersionsBySort() {
+    std::vector<std::pair<OpId, uint64_t>> ranges;
+    ForEachRange([&](const OpId& id, uint64_t len) { ranges.emplace_back(id, len); });
     std::sort(ranges.begin(), ranges.end());
     PeerId peer = 0;
     uint64_t next = 0;

@@ -6,6 +6,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -74,6 +76,54 @@ TEST(DocHostile, SnapshotOpsMustBeContiguous) {
     EXPECT_EQ(out->version().get(kEvil), 5u);
     // "c" holds no write: its counter exists but is not in the JSON.
     EXPECT_EQ(out->ToJson(), R"({"a":1})");
+  }
+}
+
+// The version check goes one of two ways: a bitmap of each peer's ids, or,
+// past 64 peers or with ids far beyond the operations' count, sorting every
+// id range. Both must accept and refuse the same snapshots.
+TEST(DocHostile, SnapshotOpsMustBeContiguousEitherWay) {
+  using Row = DocUpdateBuilder::MapRow;
+  // kEvil's rows and optional noop, plus `crowd` peers with one write each.
+  auto snapshot = [](int crowd, std::vector<std::pair<uint64_t, std::string>> writes,
+                     std::optional<std::pair<uint64_t, uint64_t>> noop) {
+    std::vector<uint64_t> peers = {kEvil};
+    for (int i = 0; i < crowd; ++i) peers.push_back(1000 + static_cast<uint64_t>(i));
+    DocUpdateBuilder b(peers);
+    std::vector<Row> rows;
+    uint64_t lamport = 1;
+    for (const auto& [counter, key] : writes) rows.push_back(Row{b.Root(), kEvil, counter, lamport++, key, Value::Int(1)});
+    for (int i = 0; i < crowd; ++i)
+      rows.push_back(Row{b.Root(), 1000 + static_cast<uint64_t>(i), 0, lamport++, "p" + std::to_string(i), Value::Int(i)});
+    b.MapOps(rows);
+    if (noop) b.Noop(kEvil, noop->first, noop->second);
+    return b.SnapshotBytes();
+  };
+  for (int crowd : {0, 3, 64}) {
+    const std::string way = crowd < 64 ? " (bitmap)" : " (sorted, 65 peers)";
+    {
+      std::unique_ptr<Doc> out;
+      Status st = Doc::DecodeSnapshot(snapshot(crowd, {{0, "a"}, {1, "b"}, {2, "c"}}, std::nullopt), kLocal, &out);
+      ASSERT_TRUE(st.ok()) << st.ToString() << way;
+      EXPECT_EQ(out->version().get(kEvil), 3u);
+      if (crowd > 0) {
+        EXPECT_EQ(out->version().get(1000 + static_cast<uint64_t>(crowd) - 1), 1u);
+      }
+    }
+    ExpectSnapshotRefused(snapshot(crowd, {{0, "a"}, {2, "c"}}, std::nullopt), "gap" + way);
+    // Lengths add up to the end (5), yet ids 1..2 are taken twice and 3 never.
+    ExpectSnapshotRefused(snapshot(crowd, {{0, "a"}, {1, "b"}, {4, "c"}}, std::pair{1, 2}),
+                          "overlap hiding a gap" + way);
+    {
+      // A range of 2^40 ids (a huge tombstone) is past the bitmap's bound:
+      // sorted whatever the peers.
+      std::unique_ptr<Doc> out;
+      const uint64_t big = uint64_t{1} << 40;
+      Status st = Doc::DecodeSnapshot(snapshot(crowd, {{0, "a"}}, std::pair{1, big}), kLocal, &out);
+      ASSERT_TRUE(st.ok()) << st.ToString() << way;
+      EXPECT_EQ(out->version().get(kEvil), 1 + big);
+      ExpectSnapshotRefused(snapshot(crowd, {{0, "a"}}, std::pair{2, big}), "gap before a huge range" + way);
+    }
   }
 }
 
