@@ -151,7 +151,8 @@ class DocSnapshotLoader {
     uint64_t bits = 0;
     for (PeerIds& p : peers) {
       if (!plain) break;
-      if (p.sum != p.end) return Status::Corrupt("snapshot operations of a peer are not contiguous");
+      if (p.sum != p.end)
+        return Status::Corrupt("snapshot operations of a peer are not contiguous");
       p.offset = bits;
       bits += p.end;  // each end <= 2^62: no wrap before the check below
       if (bits > max_bits) plain = false;

@@ -518,7 +518,8 @@ RunTree::Loader::Loader(RunTree* tree, std::string_view text, size_t runs_hint)
 
 void RunTree::Loader::OpenLeaf() {
   // Full leaves get room to grow; a last, partial one only what it holds.
-  const uint32_t cap = left_ >= kFill ? kLeafCap : std::max<uint32_t>(static_cast<uint32_t>(left_), 1);
+  const uint32_t cap =
+      left_ >= kFill ? kLeafCap : std::max<uint32_t>(static_cast<uint32_t>(left_), 1);
   RunLeaf* leaf = spare_;
   if (leaf) {
     spare_ = nullptr;

@@ -48,7 +48,9 @@ bool FitsDecimal(double d, int e, int32_t* n) {
 // must round the same way, to nearest, IEEE's default. A writer in another
 // mode writes raw doubles; a reader in another mode switches to nearest
 // while it divides.
-bool RoundsToNearest() { return std::fegetround() == FE_TONEAREST; }
+bool RoundsToNearest() {
+  return std::fegetround() == FE_TONEAREST;
+}
 
 class NearestRounding {
  public:
@@ -68,7 +70,9 @@ class NearestRounding {
 uint32_t Zigzag(int32_t n) {
   return (static_cast<uint32_t>(n) << 1) ^ static_cast<uint32_t>(n >> 31);
 }
-int32_t Unzigzag(uint32_t z) { return static_cast<int32_t>((z >> 1) ^ (0u - (z & 1))); }
+int32_t Unzigzag(uint32_t z) {
+  return static_cast<int32_t>((z >> 1) ^ (0u - (z & 1)));
+}
 
 }  // namespace
 
@@ -166,7 +170,8 @@ ValueReader::ValueReader(const wire::Values& in)
 int32_t ValueReader::Decimal(size_t j) const {
   if (width_ == 0) return packed_[j];
   uint32_t z = 0;
-  for (int k = 0; k < width_; ++k) z |= uint32_t{planes_[static_cast<size_t>(k) * decimals_ + j]} << (8 * k);
+  for (int k = 0; k < width_; ++k)
+    z |= uint32_t{planes_[static_cast<size_t>(k) * decimals_ + j]} << (8 * k);
   return Unzigzag(z);
 }
 
@@ -254,7 +259,8 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
               z |= uint32_t{p[static_cast<size_t>(w) * decimals_ + j]} << (8 * w);
             block[j] = Unzigzag(z);
           }
-          for (size_t j = 0; j < b; ++j) out->push_back(Value::Double(static_cast<double>(block[j]) / scale));
+          for (size_t j = 0; j < b; ++j)
+            out->push_back(Value::Double(static_cast<double>(block[j]) / scale));
         }
       };
       switch (width_) {

@@ -92,9 +92,11 @@ TEST(DocHostile, SnapshotOpsMustBeContiguousEitherWay) {
     DocUpdateBuilder b(peers);
     std::vector<Row> rows;
     uint64_t lamport = 1;
-    for (const auto& [counter, key] : writes) rows.push_back(Row{b.Root(), kEvil, counter, lamport++, key, Value::Int(1)});
+    for (const auto& [counter, key] : writes)
+      rows.push_back(Row{b.Root(), kEvil, counter, lamport++, key, Value::Int(1)});
     for (int i = 0; i < crowd; ++i)
-      rows.push_back(Row{b.Root(), 1000 + static_cast<uint64_t>(i), 0, lamport++, "p" + std::to_string(i), Value::Int(i)});
+      rows.push_back(Row{b.Root(), 1000 + static_cast<uint64_t>(i), 0, lamport++,
+                         "p" + std::to_string(i), Value::Int(i)});
     b.MapOps(rows);
     if (noop) b.Noop(kEvil, noop->first, noop->second);
     return b.SnapshotBytes();
@@ -103,7 +105,8 @@ TEST(DocHostile, SnapshotOpsMustBeContiguousEitherWay) {
     const std::string way = crowd < 64 ? " (bitmap)" : " (sorted, 65 peers)";
     {
       std::unique_ptr<Doc> out;
-      Status st = Doc::DecodeSnapshot(snapshot(crowd, {{0, "a"}, {1, "b"}, {2, "c"}}, std::nullopt), kLocal, &out);
+      Status st = Doc::DecodeSnapshot(snapshot(crowd, {{0, "a"}, {1, "b"}, {2, "c"}}, std::nullopt),
+                                      kLocal, &out);
       ASSERT_TRUE(st.ok()) << st.ToString() << way;
       EXPECT_EQ(out->version().get(kEvil), 3u);
       if (crowd > 0) {
@@ -122,7 +125,8 @@ TEST(DocHostile, SnapshotOpsMustBeContiguousEitherWay) {
       Status st = Doc::DecodeSnapshot(snapshot(crowd, {{0, "a"}}, std::pair{1, big}), kLocal, &out);
       ASSERT_TRUE(st.ok()) << st.ToString() << way;
       EXPECT_EQ(out->version().get(kEvil), 1 + big);
-      ExpectSnapshotRefused(snapshot(crowd, {{0, "a"}}, std::pair{2, big}), "gap before a huge range" + way);
+      ExpectSnapshotRefused(snapshot(crowd, {{0, "a"}}, std::pair{2, big}),
+                            "gap before a huge range" + way);
     }
   }
 }

@@ -1,11 +1,11 @@
 // PeerTable: indices in order of first sight, both directions, whether the
 // table holds one peer (inline) or many (sorted vectors).
-#include <gtest/gtest.h>
+#include "core/peer_table.h"
 
 #include <random>
 #include <vector>
 
-#include "core/peer_table.h"
+#include <gtest/gtest.h>
 
 namespace tandem {
 namespace {

@@ -1,6 +1,6 @@
 // Value columns: every value comes back bit for bit; short decimals travel
 // as integers, in byte planes.
-#include <gtest/gtest.h>
+#include "core/value_column.h"
 
 #include <bit>
 #include <cfenv>
@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "core/value_column.h"
+#include <gtest/gtest.h>
+
 #include "tandem.pb.h"
 
 namespace tandem {
@@ -77,9 +78,9 @@ TEST(ValueColumn, DecimalPlanesTakeTheWidthTheirLargestNeeds) {
     int width;
   };
   const std::vector<Case> cases = {
-      {{0.5, -0.5, 6.3, -6.4}, 1},                      // |n| <= 64
-      {{0.5, 6.5, 327.67, -327.68}, 2},                 // zigzag < 2^16
-      {{412.37, 999.99, 0.0, 1.25}, 3},                 // whiteboard coordinates
+      {{0.5, -0.5, 6.3, -6.4}, 1},                       // |n| <= 64
+      {{0.5, 6.5, 327.67, -327.68}, 2},                  // zigzag < 2^16
+      {{412.37, 999.99, 0.0, 1.25}, 3},                  // whiteboard coordinates
       {{2147483647.0, -2147483648.0, -21474836.48}, 4},  // INT32_MAX, INT32_MIN
   };
   for (const Case& c : cases) {
@@ -105,7 +106,8 @@ TEST(ValueColumn, DecimalPlanesTakeTheWidthTheirLargestNeeds) {
 // packed `decimals` field, and still read.
 TEST(ValueColumn, PackedDecimalsOfOlderWritersStillRead) {
   wire::Values column;
-  column.mutable_kinds()->append({static_cast<char>(kDecimalBase + 2), static_cast<char>(kDecimalBase + 2),
+  column.mutable_kinds()->append({static_cast<char>(kDecimalBase + 2),
+                                  static_cast<char>(kDecimalBase + 2),
                                   static_cast<char>(kDecimalBase)});
   column.add_decimals(41237);
   column.add_decimals(-5);
@@ -231,7 +233,8 @@ TEST(ValueColumn, EveryKindComesBack) {
 // doubles; a reader in another mode still reads every decimal exactly.
 TEST(ValueColumn, DecimalsDoNotDependOnTheRoundingMode) {
   std::vector<Value> in;
-  for (int i = 0; i < 1000; ++i) in.push_back(Value::Double(static_cast<double>(i * 7919 % 100000) / 100));
+  for (int i = 0; i < 1000; ++i)
+    in.push_back(Value::Double(static_cast<double>(i * 7919 % 100000) / 100));
   wire::Values nearest;
   ExpectSameBits(in, RoundTrip(in, &nearest));
   ASSERT_FALSE(nearest.decimal_planes().empty());

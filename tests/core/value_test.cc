@@ -1,13 +1,13 @@
 // Value: strings and bytes of up to 8 bytes live inside the 16-byte Value,
 // longer ones on the heap; both behave the same through copies, moves and
 // comparisons.
-#include <gtest/gtest.h>
+#include "core/value.h"
 
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "core/value.h"
+#include <gtest/gtest.h>
 
 namespace tandem {
 namespace {
