@@ -52,9 +52,11 @@ bool RoundsToNearest() {
   return std::fegetround() == FE_TONEAREST;
 }
 
+// Rounds to nearest while it lives; `mode` is the thread's mode, read once
+// per reader rather than per value.
 class NearestRounding {
  public:
-  NearestRounding() : mode_(std::fegetround()) {
+  explicit NearestRounding(int mode) : mode_(mode) {
     if (mode_ != FE_TONEAREST) std::fesetround(FE_TONEAREST);
   }
   ~NearestRounding() {
@@ -72,6 +74,14 @@ uint32_t Zigzag(int32_t n) {
 }
 int32_t Unzigzag(uint32_t z) {
   return static_cast<int32_t>((z >> 1) ^ (0u - (z & 1)));
+}
+
+// Decimal j of `width` planes of `n` bytes each at `planes`. Inlined with a
+// constant width, a loop over j vectorises.
+inline int32_t JoinPlanes(const unsigned char* planes, size_t n, size_t j, int width) {
+  uint32_t z = 0;
+  for (int k = 0; k < width; ++k) z |= uint32_t{planes[static_cast<size_t>(k) * n + j]} << (8 * k);
+  return Unzigzag(z);
 }
 
 }  // namespace
@@ -148,7 +158,8 @@ void ValueColumnWriter::Finish() {
 ValueReader::ValueReader(const wire::Values& in)
     : in_(in),
       kinds_(reinterpret_cast<const unsigned char*>(in.kinds().data())),
-      kinds_size_(in.kinds().size()) {
+      kinds_size_(in.kinds().size()),
+      rounding_(std::fegetround()) {
   const std::string& planes = in.decimal_planes();
   if (planes.empty()) {
     packed_ = in.decimals().data();
@@ -168,11 +179,7 @@ ValueReader::ValueReader(const wire::Values& in)
 }
 
 int32_t ValueReader::Decimal(size_t j) const {
-  if (width_ == 0) return packed_[j];
-  uint32_t z = 0;
-  for (int k = 0; k < width_; ++k)
-    z |= uint32_t{planes_[static_cast<size_t>(k) * decimals_ + j]} << (8 * k);
-  return Unzigzag(z);
+  return width_ == 0 ? packed_[j] : JoinPlanes(planes_, decimals_, j, width_);
 }
 
 Status ValueReader::Next(Value* out, bool* deleted) {
@@ -210,7 +217,7 @@ Status ValueReader::Next(Value* out, bool* deleted) {
       if (kind >= kDecimalBase && kind <= kDecimalBase + kMaxExponent) {
         if (planes_error_) return Status::Corrupt(planes_error_);
         if (m_ >= decimals_) return Status::Corrupt("decimal value column too short");
-        NearestRounding nearest;
+        NearestRounding nearest(rounding_);
         *out = Value::Double(static_cast<double>(Decimal(m_++)) / kPow10[kind - kDecimalBase]);
         return Status::Ok();
       }
@@ -244,7 +251,7 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
       while (k < end && kinds_[k] == kind) ++k;
       k = std::min(k, k_ + (decimals_ - m0));
       if (k == k_) break;  // the general path reports what is wrong
-      NearestRounding nearest;
+      NearestRounding nearest(rounding_);
       // The width is known for the whole run: one loop per width, which
       // joins the planes a block at a time (vectorised) before converting.
       auto read = [&](auto width) {
@@ -252,13 +259,8 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
         int32_t block[kBlock];
         for (size_t j0 = 0; j0 < k - k_; j0 += kBlock) {
           const size_t b = std::min(kBlock, k - k_ - j0);
-          const unsigned char* p = planes_ + m0 + j0;
-          for (size_t j = 0; j < b; ++j) {
-            uint32_t z = 0;
-            for (int w = 0; w < decltype(width)::value; ++w)
-              z |= uint32_t{p[static_cast<size_t>(w) * decimals_ + j]} << (8 * w);
-            block[j] = Unzigzag(z);
-          }
+          for (size_t j = 0; j < b; ++j)
+            block[j] = JoinPlanes(planes_, decimals_, m0 + j0 + j, decltype(width)::value);
           for (size_t j = 0; j < b; ++j)
             out->push_back(Value::Double(static_cast<double>(block[j]) / scale));
         }

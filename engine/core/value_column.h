@@ -71,6 +71,7 @@ class ValueReader {
   const wire::Values& in_;
   const unsigned char* kinds_;
   size_t kinds_size_;
+  int rounding_;  // the thread's rounding mode when the reader was made
   // The decimals: `width_` byte planes of `decimals_` bytes at `planes_`,
   // or (width_ 0) the old packed column at `packed_`. A malformed `decimal_planes`
   // leaves decimals_ 0, and planes_error_ says why.
