@@ -210,6 +210,11 @@ TEST(CompactionTest, ReadersSeeConsistentStatesDuringAppendsAndCompactions) {
       }
     });
   }
+  // The appends start once a reader is reading, or they can all be over
+  // before the readers' threads first run (seen on a loaded machine). A
+  // reader that fails stops reading: the deadline keeps this from hanging.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (reads.load() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
   for (int i = 1; i < kRows; ++i) {
     ASSERT_TRUE(store->Append("d", std::to_string(i), nullptr).ok());
     if (i % 50 == 0) {
