@@ -38,6 +38,17 @@
  * (TANDEM_SERVICE_HOST); their sections say which calls are thread-safe
  * and where callbacks run. Free functions for returned data
  * (tandem_buf_free, ...) may be called from any thread.
+ *
+ * Contents (one header, as sqlite3.h: a host includes one file and the
+ * exported symbols are checked against it; search for the section title):
+ *   Version · Status codes and errors · Returned memory   the conventions
+ *   Documents      tandem_doc_*: transactions, values, maps, lists, texts,
+ *                  counters, JSON and paths, change events, sync, sticky
+ *                  positions
+ *   Stores         tandem_store_*: SQLite persistence, named versions
+ *   Servers        tandem_server_*: the embedded sync server
+ *   Clients        tandem_client_*: sync client, awareness, events
+ *   Undo manager   tandem_undo_*
  */
 #ifndef TANDEM_TANDEM_H_
 #define TANDEM_TANDEM_H_
