@@ -22,10 +22,39 @@ std::string WithHeadroom(std::string_view payload) {
   return b;
 }
 
+// Writes one frame (its buffer stays in c.inflight, which lws may still
+// read with permessage-deflate). False when the socket failed.
+bool Write(App& a, Conn& c, Out o) {
+  c.inflight = std::move(o.buf);
+  if (o.id != kNoId) {
+    int64_t now = NowNs();
+    a.sent_ns[o.id] = now;
+    if (o.sched_ns >= a.t_measure && o.sched_ns < a.t_end) {
+      a.lag_us.push_back(static_cast<uint32_t>(std::max<int64_t>(0, now - o.sched_ns) / 1000));
+    }
+  }
+  size_t n = c.inflight.size() - LWS_PRE;
+  int w = lws_write(c.wsi, reinterpret_cast<unsigned char*>(c.inflight.data()) + LWS_PRE, n,
+                    LWS_WRITE_BINARY);
+  if (w < static_cast<int>(n)) {
+    a.Note("lws_write failed");
+    return false;
+  }
+  ++a.tx_messages;
+  return true;
+}
+
 int Callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
   App& a = *g_app;
   Conn* c = static_cast<Conn*>(user);
   switch (reason) {
+    case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
+      // The server's handshake answer is readable only here (by ESTABLISHED
+      // lws has dropped it): no Sec-WebSocket-Extensions, no extension.
+      if (c != nullptr) {
+        c->direct = !a.opt.deflate || lws_hdr_total_length(wsi, WSI_TOKEN_EXTENSIONS) <= 0;
+      }
+      return 0;
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
       c->wsi = wsi;
       OnEstablished(a, *c);
@@ -47,22 +76,7 @@ int Callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t
       if (c->outq.empty()) return 0;
       Out o = std::move(c->outq.front());
       c->outq.pop_front();
-      c->inflight = std::move(o.buf);
-      if (o.id != kNoId) {
-        int64_t now = NowNs();
-        a.sent_ns[o.id] = now;
-        if (o.sched_ns >= a.t_measure && o.sched_ns < a.t_end) {
-          a.lag_us.push_back(static_cast<uint32_t>(std::max<int64_t>(0, now - o.sched_ns) / 1000));
-        }
-      }
-      size_t n = c->inflight.size() - LWS_PRE;
-      int w = lws_write(wsi, reinterpret_cast<unsigned char*>(c->inflight.data()) + LWS_PRE, n,
-                        LWS_WRITE_BINARY);
-      if (w < static_cast<int>(n)) {
-        a.Note("lws_write failed");
-        return -1;
-      }
-      ++a.tx_messages;
+      if (!Write(a, *c, std::move(o))) return -1;
       if (!c->outq.empty()) lws_callback_on_writable(wsi);
       return 0;
     }
@@ -114,6 +128,18 @@ const lws_extension kExtensions[] = {
 void Enqueue(Conn& c, std::string_view payload, uint32_t id, int64_t sched) {
   c.outq.push_back(Out{WithHeadroom(payload), id, sched});
   if (c.wsi != nullptr) lws_callback_on_writable(c.wsi);
+}
+
+void SendUpdate(App& a, Conn& c, std::string_view payload, uint32_t id, int64_t sched) {
+  // lws_partial_buffered: lws still holds part of the previous frame (the
+  // socket was full); then this one waits for WRITEABLE like any other.
+  if (c.direct && c.wsi != nullptr && c.outq.empty() && !lws_partial_buffered(c.wsi)) {
+    if (!Write(a, c, Out{WithHeadroom(payload), id, sched})) {
+      lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+    return;
+  }
+  Enqueue(c, payload, id, sched);
 }
 
 void Connect(App& a, Conn& c) {

@@ -75,6 +75,9 @@ struct Conn {
   PeerId peer = 0;
   std::deque<Out> outq;
   std::string inflight;  // the last buffer given to lws_write (pmd drains it later)
+  // No permessage-deflate on this connection: scheduled updates are written
+  // from the send timer at once instead of after a POLLOUT round trip.
+  bool direct = false;
   std::string rx;
   size_t next_update = 0;     // index into ids
   std::vector<uint32_t> ids;  // global update ids, in send order
@@ -157,6 +160,9 @@ void OnMessage(App& a, Conn& c, std::string_view msg);
 bool CreateContext(App& a, void* uv_loop);
 void Connect(App& a, Conn& c);
 void Enqueue(Conn& c, std::string_view payload, uint32_t id = kNoId, int64_t sched = 0);
+// A scheduled update: written at once when the connection allows it (see
+// Conn::direct), else queued. Only outside lws' protocol callbacks.
+void SendUpdate(App& a, Conn& c, std::string_view payload, uint32_t id, int64_t sched);
 
 // ---- schedule.cc: the timers: the send schedule and the run's phases
 

@@ -40,7 +40,7 @@ void SendCb(lws_sorted_usec_list_t*) {
         ++a.window_sent;
         a.expected += static_cast<uint64_t>(a.room_size[c.room] - 1);
       }
-      Enqueue(c, a.frames[id], id, due);
+      SendUpdate(a, c, a.frames[id], id, due);
     }
     a.heap.push({due + a.period_ns, idx});
   }

@@ -42,6 +42,7 @@ struct Conn {
   bool has_held_close = false;
   uint16_t held_close_code = 0;
   std::string held_close_reason;
+  uint64_t confirmed_ms = 0;  // last lws_validity_confirmed
 };
 
 // Per-session data of both protocols (lws allocates and zeroes it).
@@ -60,7 +61,7 @@ const lws_protocols kProtocols[] = {
 };
 
 // Frames written per WRITEABLE callback at most: the socket's send buffer
-// usually stops the loop first (lws_send_pipe_choked); the cap keeps one
+// usually stops the loop first (lws_partial_buffered); the cap keeps one
 // peer with a long queue from holding the loop while others wait.
 constexpr int kMaxFramesPerWriteable = 64;
 
@@ -110,8 +111,10 @@ struct LwsServer::Impl {
   Timer tick_sul;
   Timer flush_sul;
   bool flush_scheduled = false;
-  // Inside FlushAtIterationEnd: WantWrite collects instead of asking lws.
-  bool writing_at_iteration_end = false;
+  // Frames are written by the loop's iteration-end hook, not from
+  // WRITEABLE: set when there is such a hook (no flush delay) and no
+  // permessage-deflate (notes §4.5). WantWrite then collects here.
+  bool direct_writes = false;
   std::vector<ConnId> write_now;
 
   static void TickCb(lws_sorted_usec_list_t* sul) {
@@ -144,25 +147,27 @@ struct LwsServer::Impl {
   }
 
   void WantWrite(ConnId id) {
-    auto it = conns.find(id);
-    if (it == conns.end()) return;
-    if (writing_at_iteration_end) {
+    if (direct_writes) {
       write_now.push_back(id);
       return;
     }
-    lws_callback_on_writable(it->second->wsi);
+    auto it = conns.find(id);
+    if (it != conns.end()) lws_callback_on_writable(it->second->wsi);
   }
 
-  // The iteration-end flush runs outside every lws callback, so the frames
-  // it makes are written at once when the socket takes them, instead of
-  // after a POLLOUT: with libuv 1.44 each POLLOUT on/off pair costs up to
-  // four epoll_ctl calls plus a loop iteration, 16% of tandemd's CPU at
-  // 190,000 deliveries/s. Not with permessage-deflate (notes §4.5).
+  // The iteration-end hook runs outside every lws callback, so every frame
+  // queued during the iteration (fan-out, acks after a store completion,
+  // sync answers, errors) is written at once when the socket takes it,
+  // instead of after a POLLOUT: with libuv 1.44 each POLLOUT on/off pair
+  // costs up to four epoll_ctl calls plus a loop iteration, 16% of
+  // tandemd's CPU at 190,000 deliveries/s.
   void FlushAtIterationEnd() {
-    if (destroying || !core->has_pending_flush()) return;
-    writing_at_iteration_end = !options.permessage_deflate;
-    core->Flush();
-    writing_at_iteration_end = false;
+    if (destroying) {
+      write_now.clear();
+      return;
+    }
+    if (core->has_pending_flush()) core->Flush();
+    if (write_now.empty()) return;
     std::sort(write_now.begin(), write_now.end());
     write_now.erase(std::unique(write_now.begin(), write_now.end()), write_now.end());
     for (ConnId id : write_now) {
@@ -172,15 +177,19 @@ struct LwsServer::Impl {
     write_now.clear();
   }
 
-  // What WRITEABLE does, minus the close (only a callback may close): a
-  // frame leaves the session's queue only when the socket has room
-  // (lws_send_pipe_choked: nothing buffered in lws, and poll(2) says
-  // POLLOUT), so the queue bound and slow-consumer detection see the same
-  // backlog as before. Whatever is left goes through WRITEABLE.
+  // What WRITEABLE does, minus the close (only a callback may close).
+  // Frames are written until lws holds part of one (lws_partial_buffered):
+  // when the kernel's send buffer is full, lws keeps the rest of that one
+  // frame and asks for POLLOUT itself, and later frames stay in the
+  // session's queue, where its bound and the slow-consumer check see them.
+  // So at most one frame per connection waits outside the queue, and no
+  // poll(2) of the socket (lws_send_pipe_choked) is made per frame: that
+  // was 9% of the service thread at 190,000 deliveries/s. Whatever is left
+  // goes through WRITEABLE.
   void WriteNow(Conn* c) {
     if (!c->has_held_frame && !c->has_held_close) {
       for (int i = 0; i < kMaxFramesPerWriteable; ++i) {
-        if (lws_send_pipe_choked(c->wsi)) break;
+        if (lws_partial_buffered(c->wsi)) break;
         std::string frame, reason_text;
         uint16_t code = 0;
         ServerSession::Next next = core->Next(c->id, &frame, &code, &reason_text);
@@ -379,7 +388,12 @@ int LwsServer::Impl::OnWebSocket(lws* wsi, lws_callback_reasons reason, Pss* pss
       if (lws_is_final_fragment(wsi)) {
         std::string msg = std::move(c->rx);
         c->rx.clear();
-        lws_validity_confirmed(wsi);
+        // Traffic proves the peer alive; telling lws re-sorts its timer
+        // list (O(connections)), so at most once a second per connection.
+        if (const uint64_t now = NowMs(); now - c->confirmed_ms >= 1000) {
+          c->confirmed_ms = now;
+          lws_validity_confirmed(wsi);
+        }
         core->OnFrame(c->id, msg);
         MaybeScheduleFlush();
       }
@@ -397,10 +411,9 @@ int LwsServer::Impl::OnWebSocket(lws* wsi, lws_callback_reasons reason, Pss* pss
       // Several frames per callback: each callback costs a loop iteration
       // and a POLLOUT on/off pair (epoll_ctl). lws_write copies what the
       // socket did not take into its own buffer and returns the full
-      // length; the pipe then counts as choked and lws calls back only once
-      // that buffer has drained, so a frame is only written when nothing
-      // earlier is pending. The choked test (a poll(2) of this socket) is
-      // made only when a second frame is really there. With
+      // length; lws_partial_buffered then says so and lws calls back only
+      // once that buffer has drained, so a frame is only written when
+      // nothing earlier is pending. With
       // permessage-deflate, one frame per callback: the extension may still
       // be reading `inflight` over later POLLOUTs (notes §4.5), and lws
       // 4.1's choked test does not look at that.
@@ -430,7 +443,7 @@ int LwsServer::Impl::OnWebSocket(lws* wsi, lws_callback_reasons reason, Pss* pss
                            reason_text.size());
           return -1;
         }
-        if (i > 0 && lws_send_pipe_choked(wsi)) {
+        if (i > 0 && lws_partial_buffered(wsi)) {
           c->held_frame = std::move(frame);
           c->has_held_frame = true;
           break;
@@ -490,6 +503,7 @@ Status LwsServer::Start(LwsServerOptions options, store::LogStore* store,
     // timer wait.
     Status st = I->loop->SetIterationEnd([I] { I->FlushAtIterationEnd(); });
     if (!st.ok()) return st;
+    I->direct_writes = !I->options.permessage_deflate;
   }
 
   lws_context_creation_info info;

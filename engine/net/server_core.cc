@@ -382,14 +382,25 @@ void ServerCore::HandleUpdate(ServerSession& s, wire::DocUpdateFrame& m) {
 }
 
 void ServerCore::SendAcks(Room& room) {
+  // An Ack covers every lower seq, so a connection with several updates in
+  // one group commit gets one Ack, with the highest.
+  std::vector<std::pair<ConnId, uint64_t>> ready;
   while (!room.acks.empty() && room.acks.front().target <= room.appends_durable) {
-    Room::PendingAck a = room.acks.front();
+    ready.emplace_back(room.acks.front().conn, room.acks.front().seq);
     room.acks.pop_front();
-    ServerSession* s = Find(a.conn);
+  }
+  // By connection, highest seq first; then the first of each connection.
+  std::sort(ready.begin(), ready.end(), [](const auto& x, const auto& y) {
+    return x.first != y.first ? x.first < y.first : x.second > y.second;
+  });
+  for (size_t i = 0; i < ready.size(); ++i) {
+    if (i > 0 && ready[i].first == ready[i - 1].first) continue;
+    const auto& [conn, seq] = ready[i];
+    ServerSession* s = Find(conn);
     if (s == nullptr) continue;
     wire::Envelope env;
     env.mutable_ack()->set_doc(room.name);
-    env.mutable_ack()->set_seq(a.seq);
+    env.mutable_ack()->set_seq(seq);
     ++stats_.acks_sent;
     Send(*s, Serialize(env));
   }
