@@ -245,6 +245,10 @@ void OnMessage(App& a, Conn& c, std::string_view msg) {
         break;
       case wire::Envelope::kUpdate:
         for (const auto& u : env.update().updates()) Received(a, c, u, now);
+        if (env.update().ack() != 0) {
+          ++a.acks;
+          ++c.acks;
+        }
         break;
       case wire::Envelope::kAck:
         ++a.acks;

@@ -136,6 +136,13 @@ Permission ClientSession::permission(const std::string& name) const {
   return d == nullptr ? Permission::kNone : d->permission;
 }
 
+void ClientSession::Acked(Doc& d, uint64_t seq) {
+  while (!d.unacked.empty() && d.unacked.front().first <= seq) d.unacked.pop_front();
+  ClientEvent e{ClientEvent::Type::kAcked, d.name};
+  e.seq = seq;
+  Emit(std::move(e));
+}
+
 void ClientSession::SendUpdate(Doc& d, const std::string& bytes, uint64_t seq) {
   // Cut to fit the server's frame limit, leaving room for the envelope.
   const size_t chunk = std::max<uint64_t>(1024, options_.max_frame_bytes - 1024 - d.name.size());
@@ -248,25 +255,23 @@ Status ClientSession::OnFrame(std::string_view bytes) {
     case wire::Envelope::kUpdate: {
       const wire::DocUpdateFrame& m = env.update();
       Doc* d = FindDoc(m.doc());
-      if (d == nullptr || !d->synced) return Status::Ok();
-      bool any = false;
-      for (const auto& u : m.updates()) {
-        bool changed = false;
-        st = ApplyDocumentUpdate(*d->doc, u, &changed);
-        if (!st.ok()) return Status::Corrupt("update from server refused: " + st.message());
-        any = any || changed;
+      if (d == nullptr) return Status::Ok();
+      if (d->synced) {
+        bool any = false;
+        for (const auto& u : m.updates()) {
+          bool changed = false;
+          st = ApplyDocumentUpdate(*d->doc, u, &changed);
+          if (!st.ok()) return Status::Corrupt("update from server refused: " + st.message());
+          any = any || changed;
+        }
+        if (any) Emit({ClientEvent::Type::kRemoteChange, d->name});
       }
-      if (any) Emit({ClientEvent::Type::kRemoteChange, d->name});
+      if (m.ack() != 0) Acked(*d, m.ack());
       return Status::Ok();
     }
     case wire::Envelope::kAck: {
       Doc* d = FindDoc(env.ack().doc());
-      if (d == nullptr) return Status::Ok();
-      uint64_t seq = env.ack().seq();
-      while (!d->unacked.empty() && d->unacked.front().first <= seq) d->unacked.pop_front();
-      ClientEvent e{ClientEvent::Type::kAcked, d->name};
-      e.seq = seq;
-      Emit(std::move(e));
+      if (d != nullptr) Acked(*d, env.ack().seq());
       return Status::Ok();
     }
     case wire::Envelope::kAwareness: {

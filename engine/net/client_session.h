@@ -117,6 +117,8 @@ class ClientSession {
   Doc* FindDoc(const std::string& name) const;
   void Subscribe(Doc& d);
   void SendUpdate(Doc& d, const std::string& bytes, uint64_t seq);
+  // The server holds every update of `d` with seq <= `seq` durably.
+  void Acked(Doc& d, uint64_t seq);
   void SendAwareness(Doc& d, bool removed);
   void Emit(ClientEvent e) { events_.push_back(std::move(e)); }
 

@@ -16,7 +16,7 @@
 
 namespace tandem::net {
 
-inline constexpr uint32_t kProtocolVersion = 1;
+inline constexpr uint32_t kProtocolVersion = 2;
 
 // Error.code values. Non-fatal errors concern one request; fatal ones are
 // followed by a close with the matching close code.

@@ -53,6 +53,9 @@ struct Room {
   uint64_t appends_issued = 0;
   uint64_t appends_durable = 0;
   std::deque<PendingAck> acks;
+  // Durable, not yet sent (connection, seq): they leave with the next flush,
+  // inside the connection's fan-out frame when it gets one.
+  std::vector<std::pair<ConnId, uint64_t>> acks_out;
   std::map<PeerId, AwarenessEntry> awareness;
   std::map<PeerId, wire::AwarenessState> awareness_out;  // changed since the last flush
   uint64_t idle_since_ms = 0;

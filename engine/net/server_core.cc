@@ -382,28 +382,13 @@ void ServerCore::HandleUpdate(ServerSession& s, wire::DocUpdateFrame& m) {
 }
 
 void ServerCore::SendAcks(Room& room) {
-  // An Ack covers every lower seq, so a connection with several updates in
-  // one group commit gets one Ack, with the highest.
-  std::vector<std::pair<ConnId, uint64_t>> ready;
+  bool any = false;
   while (!room.acks.empty() && room.acks.front().target <= room.appends_durable) {
-    ready.emplace_back(room.acks.front().conn, room.acks.front().seq);
+    room.acks_out.emplace_back(room.acks.front().conn, room.acks.front().seq);
     room.acks.pop_front();
+    any = true;
   }
-  // By connection, highest seq first; then the first of each connection.
-  std::sort(ready.begin(), ready.end(), [](const auto& x, const auto& y) {
-    return x.first != y.first ? x.first < y.first : x.second > y.second;
-  });
-  for (size_t i = 0; i < ready.size(); ++i) {
-    if (i > 0 && ready[i].first == ready[i - 1].first) continue;
-    const auto& [conn, seq] = ready[i];
-    ServerSession* s = Find(conn);
-    if (s == nullptr) continue;
-    wire::Envelope env;
-    env.mutable_ack()->set_doc(room.name);
-    env.mutable_ack()->set_seq(seq);
-    ++stats_.acks_sent;
-    Send(*s, Serialize(env));
-  }
+  if (any) MarkDirty(room);
 }
 
 void ServerCore::OnAppended(const std::string& name, const store::StoreStatus& st) {
@@ -425,6 +410,7 @@ void ServerCore::FailRoom(Room& room, const std::string& why) {
   // to a freshly loaded copy, once the in-flight writes have drained.
   room.failed = true;
   room.acks.clear();
+  room.acks_out.clear();
   room.fanout.clear();
   std::vector<ConnId> conns(room.subscribers.begin(), room.subscribers.end());
   for (const auto& w : room.waiting) conns.push_back(w.conn);
@@ -487,6 +473,23 @@ ServerSession::Next ServerCore::Next(ConnId conn, std::string* frame, uint16_t* 
 
 void ServerCore::FlushRoom(Room& room) {
   const uint64_t max_chunk = std::max<uint64_t>(1024, options_.limits.max_frame_bytes / 2);
+  // An Ack covers every lower seq: one per connection, the highest, sorted
+  // by connection so the fan-out below can take each one along.
+  std::vector<std::pair<ConnId, uint64_t>> acks = std::move(room.acks_out);
+  room.acks_out.clear();
+  std::sort(acks.begin(), acks.end(), [](const auto& x, const auto& y) {
+    return x.first != y.first ? x.first < y.first : x.second > y.second;
+  });
+  acks.erase(std::unique(acks.begin(), acks.end(),
+                         [](const auto& x, const auto& y) { return x.first == y.first; }),
+             acks.end());
+  // The ack for `c` (0 if none), which then counts as sent.
+  auto take_ack = [&](ConnId c) -> uint64_t {
+    auto it = std::lower_bound(acks.begin(), acks.end(), std::pair<ConnId, uint64_t>(c, UINT64_MAX),
+                               [](const auto& x, const auto& y) { return x.first < y.first; });
+    if (it == acks.end() || it->first != c) return 0;
+    return std::exchange(it->second, 0);
+  };
   if (!room.fanout.empty()) {
     std::vector<std::pair<ConnId, std::string>> fanout = std::move(room.fanout);
     room.fanout.clear();
@@ -496,9 +499,17 @@ void ServerCore::FlushRoom(Room& room) {
       if (s == nullptr) continue;
       wire::Envelope env;
       uint64_t size = 0;
+      bool acked = false;
       auto emit = [&] {
         if (env.update().updates_size() == 0) return;
         env.mutable_update()->set_doc(room.name);
+        if (!acked) {
+          acked = true;
+          if (const uint64_t ack = take_ack(c); ack != 0) {
+            env.mutable_update()->set_ack(ack);
+            ++stats_.acks_sent;
+          }
+        }
         ++stats_.fanout_frames;
         Send(*s, Serialize(env));
         env.Clear();
@@ -527,6 +538,16 @@ void ServerCore::FlushRoom(Room& room) {
       }
       if (env.awareness().states_size() > 0) Send(*s, Serialize(env));
     }
+  }
+  for (const auto& [conn, seq] : acks) {
+    if (seq == 0) continue;  // went with the fan-out
+    ServerSession* s = Find(conn);
+    if (s == nullptr) continue;
+    wire::Envelope env;
+    env.mutable_ack()->set_doc(room.name);
+    env.mutable_ack()->set_seq(seq);
+    ++stats_.acks_sent;
+    Send(*s, Serialize(env));
   }
 }
 

@@ -89,10 +89,61 @@ TEST(SessionAck, AckOnlyAfterDurable) {
   EXPECT_EQ(a.session->unacked("d"), 1u) << "acked before the store completed";
   EXPECT_EQ(net.storage.pending(), 1u);
   net.storage.RunCompletions();
+  net.core.Flush();  // acks leave with the next flush, like fan-out
   net.Pump(a);
   while (net.DeliverToClient(a)) {}
   EXPECT_EQ(a.session->unacked("d"), 0u);
   EXPECT_TRUE(net.HasEvent(a, ClientEvent::Type::kAcked, "d"));
+}
+
+// A connection that gets fan-out in the same flush as its ack gets one
+// frame carrying both; one without fan-out gets a plain Ack. Either way
+// one ack per connection, with its highest durable seq.
+TEST(SessionAck, AckRidesWithFanOutInOneFrame) {
+  MemoryNet net;
+  auto& a = net.AddPeer(1);
+  auto& b = net.AddPeer(2);
+  a.session->Open("d");
+  b.session->Open("d");
+  net.Connect(a);
+  net.Connect(b);
+  net.Settle();
+  net.Edit(a, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "a1"); });
+  net.Edit(a, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "a2"); });
+  net.Pump(a);
+  while (net.DeliverToServer(a)) {}
+  net.core.Flush();  // a's updates fan out to b
+  net.Pump(b);
+  while (net.DeliverToClient(b)) {}
+  net.storage.RunCompletions();  // both of a's updates are durable now
+  net.Edit(b, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "b"); });
+  net.Pump(b);
+  while (net.DeliverToServer(b)) {}
+  net.core.Flush();
+  net.Pump(a);
+  ASSERT_EQ(a.to_client.size(), 1u) << "fan-out and ack in one frame";
+  wire::Envelope env;
+  ASSERT_TRUE(Parse(a.to_client.front(), &env).ok());
+  ASSERT_EQ(env.body_case(), wire::Envelope::kUpdate);
+  EXPECT_EQ(env.update().updates_size(), 1);
+  EXPECT_EQ(env.update().ack(), 2u) << "the highest of a's two seqs";
+  while (net.DeliverToClient(a)) {}
+  EXPECT_EQ(a.session->unacked("d"), 0u);
+  EXPECT_TRUE(net.HasEvent(a, ClientEvent::Type::kAcked, "d"));
+
+  // b's update becomes durable with nothing to fan out to b: a plain Ack.
+  net.storage.RunCompletions();
+  net.core.Flush();
+  net.Pump(b);
+  ASSERT_EQ(b.to_client.size(), 1u);
+  ASSERT_TRUE(Parse(b.to_client.front(), &env).ok());
+  ASSERT_EQ(env.body_case(), wire::Envelope::kAck);
+  EXPECT_EQ(env.ack().seq(), 1u);
+  while (net.DeliverToClient(b)) {}
+  EXPECT_EQ(b.session->unacked("d"), 0u);
+  net.Settle();
+  EXPECT_EQ(TextAt(*a.session->Find("d"), "text"), "ba2a1");
+  EXPECT_EQ(net.StoredText("d"), "ba2a1");
 }
 
 TEST(SessionAck, StorageFailureNeverAcksAndResendsAfterReconnect) {
