@@ -2,6 +2,11 @@
 //
 //   tandemd --listen HOST:PORT --db PATH [--static DIR] [--auth-secret FILE]
 //           [--revoked FILE] [--log-level error|warn|notice|info] [--deflate]
+//           [--commit-interval-us N]
+//
+// --commit-interval-us spaces the store's group commits (StoreOptions::
+// min_commit_interval_us, at most 1 s): acks wait up to N µs longer under
+// load, and each fsync carries more updates. Default 0.
 //
 // Prints exactly "listening on HOST:PORT" (the real port when 0 was given)
 // on stdout once it accepts connections. SIGTERM/SIGINT stop it gracefully
@@ -32,7 +37,8 @@ int Usage(const char* why) {
   std::fprintf(stderr,
                "tandemd: %s\n"
                "usage: tandemd --listen HOST:PORT --db PATH [--static DIR] [--auth-secret FILE]\n"
-               "               [--revoked FILE] [--log-level error|warn|notice|info] [--deflate]\n",
+               "               [--revoked FILE] [--log-level error|warn|notice|info] [--deflate]\n"
+               "               [--commit-interval-us N]\n",
                why);
   return 2;
 }
@@ -62,6 +68,7 @@ std::set<std::string> ReadLines(const std::string& path) {
 int main(int argc, char** argv) {
   std::string listen, db, static_dir, secret_file, revoked_file, log_level = "warn";
   bool deflate = false;  // permessage-deflate for clients that ask (LwsServerOptions)
+  std::string commit_interval_us = "0";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string* out) {
@@ -77,6 +84,7 @@ int main(int argc, char** argv) {
     else if (a == "--auth-secret") ok = value(&secret_file);
     else if (a == "--revoked") ok = value(&revoked_file);
     else if (a == "--log-level") ok = value(&log_level);
+    else if (a == "--commit-interval-us") ok = value(&commit_interval_us);
     else if (a == "-h" || a == "--help") return Usage("help"), 0;
     else return Usage(("unknown argument " + a).c_str());
     if (!ok) return Usage(("missing value for " + a).c_str());
@@ -106,8 +114,15 @@ int main(int argc, char** argv) {
   sigaddset(&sigs, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
+  store::StoreOptions store_options;
+  {
+    char* e = nullptr;
+    unsigned long us = std::strtoul(commit_interval_us.c_str(), &e, 10);
+    if (commit_interval_us.empty() || *e != 0 || us > 1000000) return Usage("bad --commit-interval-us");
+    store_options.min_commit_interval_us = static_cast<uint32_t>(us);
+  }
   std::unique_ptr<store::LogStore> store;
-  store::StoreStatus ss = net::OpenDocumentStore(db, store::StoreOptions{}, &store);
+  store::StoreStatus ss = net::OpenDocumentStore(db, store_options, &store);
   if (!ss.ok()) {
     std::fprintf(stderr, "tandemd: cannot open %s: %s\n", db.c_str(), ss.ToString().c_str());
     return 1;

@@ -334,7 +334,8 @@ int LwsServer::Impl::OnHttp(lws* wsi, lws_callback_reasons reason, Pss* pss) {
     body = stopping ? "stopping\n" : "ok\n";
     if (stopping) status = HTTP_STATUS_SERVICE_UNAVAILABLE;
   } else if (path == "/metrics") {
-    body = FormatMetrics(core->stats(), storage->latency(), (NowMs() - start_ms) / 1000.0);
+    body = FormatMetrics(core->stats(), storage->latency(), store->batches_committed(),
+                         (NowMs() - start_ms) / 1000.0);
     type = "text/plain; version=0.0.4; charset=utf-8";
   } else {
     status = HTTP_STATUS_NOT_FOUND;
@@ -655,7 +656,8 @@ std::string LwsServer::MetricsText() {
   std::string text;
   Impl* I = impl_.get();
   Call([&](ServerCore& core) {
-    text = FormatMetrics(core.stats(), I->storage->latency(), (NowMs() - I->start_ms) / 1000.0);
+    text = FormatMetrics(core.stats(), I->storage->latency(), I->store->batches_committed(),
+                         (NowMs() - I->start_ms) / 1000.0);
   });
   return text;
 }

@@ -15,7 +15,8 @@ void Metric(std::string* out, const char* name, const char* type, const char* he
 
 }  // namespace
 
-std::string FormatMetrics(const ServerStats& s, const StoreLatency& l, double uptime_s) {
+std::string FormatMetrics(const ServerStats& s, const StoreLatency& l, uint64_t store_commits,
+                          double uptime_s) {
   std::string out;
   Metric(&out, "tandem_uptime_seconds", "gauge", "Seconds since the server started.", uptime_s);
   Metric(&out, "tandem_connections", "gauge", "Open WebSocket connections.", s.connections);
@@ -40,6 +41,8 @@ std::string FormatMetrics(const ServerStats& s, const StoreLatency& l, double up
          s.protocol_errors);
   Metric(&out, "tandem_store_appends_total", "counter", "Updates handed to the store.", s.store_appends);
   Metric(&out, "tandem_store_failures_total", "counter", "Store writes that failed.", s.store_failures);
+  Metric(&out, "tandem_store_commits_total", "counter",
+         "Store transactions committed (one group commit holds many appends).", store_commits);
   uint64_t n = l.count.load();
   Metric(&out, "tandem_store_latency_seconds_count", "counter", "Store writes completed.", n);
   Metric(&out, "tandem_store_latency_seconds_sum", "counter", "Total store write latency.",

@@ -5,9 +5,11 @@
 namespace tandem::store {
 
 CommitQueue::CommitQueue(std::unique_ptr<LogWriter> writer, uint32_t max_batch,
+                         uint32_t min_interval_us,
                          std::function<void(std::vector<std::string>)> on_candidates)
     : writer_(std::move(writer)),
       max_batch_(max_batch == 0 ? 1 : max_batch),
+      min_interval_(min_interval_us),
       on_candidates_(std::move(on_candidates)) {
   thread_ = std::thread([this] { Run(); });
   thread_id_ = thread_.get_id();
@@ -44,11 +46,18 @@ void CommitQueue::Stop() {
 
 void CommitQueue::Run() {
   std::vector<WriteOp> batch;
+  std::chrono::steady_clock::time_point last_start{};
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
+      if (min_interval_.count() > 0) {
+        // In the past when the store was idle: then no wait at all.
+        cv_.wait_until(lock, last_start + min_interval_,
+                       [this] { return stopping_ || queue_.size() >= max_batch_; });
+        last_start = std::chrono::steady_clock::now();
+      }
       size_t n = std::min<size_t>(queue_.size(), max_batch_);
       batch.clear();
       batch.reserve(n);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -31,7 +32,8 @@ class CommitQueue {
  public:
   // Starts the store thread. `on_candidates` (may be empty) is called on the
   // store thread with documents that crossed a compaction threshold.
-  CommitQueue(std::unique_ptr<LogWriter> writer, uint32_t max_batch,
+  // `min_interval_us`: StoreOptions::min_commit_interval_us.
+  CommitQueue(std::unique_ptr<LogWriter> writer, uint32_t max_batch, uint32_t min_interval_us,
               std::function<void(std::vector<std::string>)> on_candidates);
   // Stop()s.
   ~CommitQueue();
@@ -57,6 +59,7 @@ class CommitQueue {
 
   std::unique_ptr<LogWriter> writer_;
   const uint32_t max_batch_;
+  const std::chrono::microseconds min_interval_;
   std::function<void(std::vector<std::string>)> on_candidates_;
 
   std::mutex mu_;

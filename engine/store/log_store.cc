@@ -111,7 +111,8 @@ StoreStatus LogStore::Start(std::unique_ptr<SqliteDb> writer) {
     on_candidates = [this](std::vector<std::string> docs) { compactor_->Schedule(std::move(docs)); };
   }
   queue_ = std::make_unique<CommitQueue>(std::make_unique<LogWriter>(std::move(writer), options_),
-                                         options_.max_batch, std::move(on_candidates));
+                                         options_.max_batch, options_.min_commit_interval_us,
+                                         std::move(on_candidates));
   return StoreStatus::Ok();
 }
 

@@ -47,6 +47,13 @@ struct StoreOptions {
   // Group commit: at most this many queued writes go into one transaction.
   uint32_t max_batch = 1024;
 
+  // Group commit spacing: a transaction starts no sooner than this after the
+  // previous one started, unless max_batch writes are already waiting. Under
+  // a steady stream of writes each commit (and its fsync) then carries more
+  // of them, for a delay of at most this much; a write that finds the store
+  // idle for longer commits at once. 0: as soon as the previous commit ends.
+  uint32_t min_commit_interval_us = 0;
+
   // Automatic compaction, run on a background compactor thread when a
   // document's log since its snapshot reaches either threshold. Needs
   // `merge`; with no merge function the log is only compacted by

@@ -107,7 +107,9 @@ TEST(Tandemd, ListensServesAndStopsOnSigterm) {
 TEST(Tandemd, KillNineMidTrafficLosesNoAckedUpdate) {
   TempDir dir;
   auto d = std::make_unique<Daemon>();
-  ASSERT_TRUE(d->Start({"--listen", "127.0.0.1:0", "--db", dir.file("k.db"), "--log-level", "error"}));
+  // Commits spaced 2 ms apart: an ack still means durable.
+  ASSERT_TRUE(d->Start({"--listen", "127.0.0.1:0", "--db", dir.file("k.db"), "--log-level", "error",
+                        "--commit-interval-us", "2000"}));
   int port = d->port;
   QuietLws();
   // Each client records what the server acked: its text at the last ack.
@@ -153,6 +155,20 @@ TEST(Tandemd, KillNineMidTrafficLosesNoAckedUpdate) {
   for (const auto& m : acked_marks) EXPECT_NE(text.find(m), std::string::npos) << m;
   for (auto& c : clients) {
     ASSERT_TRUE(c->WaitUntil([&](ClientSession& s) { return TextAt(*s.Find("doc"), "text") == text; }, kWaitMs));
+  }
+}
+
+TEST(Tandemd, RefusesBadArguments) {
+  TempDir dir;
+  for (std::vector<std::string> bad : {std::vector<std::string>{"--commit-interval-us", "-1"},
+                                       {"--commit-interval-us", "2ms"},
+                                       {"--commit-interval-us", "5000000"},
+                                       {"--commit-interval-us"},
+                                       {"--no-such-flag"}}) {
+    Daemon d;
+    std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--db", dir.file("b.db")};
+    args.insert(args.end(), bad.begin(), bad.end());
+    EXPECT_FALSE(d.Start(args)) << bad[0];
   }
 }
 

@@ -174,6 +174,11 @@ TEST(TransportHttp, HealthzMetricsAndLoopbackBinding) {
   EXPECT_NE(metrics.find("tandem_connections 1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("tandem_updates_applied_total 1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("# TYPE tandem_store_latency_seconds_sum counter"), std::string::npos);
+  // One append, acked: at least one group commit holds it (the server's own
+  // bookkeeping may add more).
+  const size_t commits = metrics.find("\ntandem_store_commits_total ");
+  ASSERT_NE(commits, std::string::npos) << metrics;
+  EXPECT_GE(std::stod(metrics.substr(commits + 28)), 1.0) << metrics;
   EXPECT_NE(HttpGet(srv.port, "/nope").find("404"), std::string::npos);
   // Bound to 127.0.0.1 only: another local address of this host refuses.
   ifaddrs* ifs = nullptr;

@@ -4,7 +4,10 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <thread>
+#include <vector>
 
 #include "store/log_store.h"
 #include "store_test_util.h"
@@ -157,6 +160,78 @@ TEST(GroupCommitTest, FailedCommitFailsEveryWriteOfTheBatchAndRecovers) {
   DocRecord rec;
   ASSERT_TRUE(store->ReadDoc("d", &rec).ok());
   EXPECT_EQ(testing::Flatten(rec), "one|two|");
+}
+
+
+// With a commit interval, writes that arrive while the store is busy wait
+// for one shared commit; the first write after an idle spell does not wait.
+TEST(GroupCommitTest, CommitIntervalGathersWritesIntoOneCommit) {
+  TempDir dir;
+  // Declared before the store, so that they outlive its callbacks.
+  std::promise<std::chrono::steady_clock::time_point> first;
+  std::atomic<int> done{0};
+  std::chrono::steady_clock::time_point last_done;
+  std::unique_ptr<LogStore> store;
+  StoreOptions opts;
+  opts.sync = SyncMode::kNormal;
+  opts.min_commit_interval_us = 300000;
+  ASSERT_TRUE(LogStore::Open(dir.file("s.db"), opts, &store).ok());
+  ASSERT_TRUE(store->Append("d", "first", [&](const StoreStatus& st, uint64_t) {
+    EXPECT_TRUE(st.ok());
+    first.set_value(std::chrono::steady_clock::now());
+  }).ok());
+  auto f = first.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  const auto t1 = f.get();
+  const uint64_t before = store->batches_committed();
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(store->Append("d", "u", [&](const StoreStatus& st, uint64_t) {
+      EXPECT_TRUE(st.ok());
+      last_done = std::chrono::steady_clock::now();
+      ++done;
+    }).ok());
+  }
+  ASSERT_TRUE(store->Flush().ok());
+  EXPECT_EQ(done.load(), 50);
+  // One commit for the 50 (the Flush barrier may share it or follow it).
+  EXPECT_LE(store->batches_committed() - before, 2u);
+  // They waited for the interval after the first write's commit.
+  EXPECT_GE(last_done - t1, std::chrono::milliseconds(150));
+}
+
+// The interval never holds back a full batch, nor a store being closed.
+TEST(GroupCommitTest, CommitIntervalNeverDelaysAFullBatchOrClose) {
+  TempDir dir;
+  // Declared before the store, so that they outlive its callbacks.
+  std::vector<std::promise<bool>> ps;
+  ps.reserve(16);
+  std::vector<std::future<bool>> first, full, last;
+  std::unique_ptr<LogStore> store;
+  StoreOptions opts;
+  opts.sync = SyncMode::kNormal;
+  opts.max_batch = 8;
+  opts.min_commit_interval_us = 60 * 1000 * 1000;  // a minute: any wait for it would show
+  ASSERT_TRUE(LogStore::Open(dir.file("s.db"), opts, &store).ok());
+  auto wait_all = [](std::vector<std::future<bool>>& fs) {
+    for (auto& f : fs) {
+      if (f.wait_for(std::chrono::seconds(20)) != std::future_status::ready || !f.get()) return false;
+    }
+    return true;
+  };
+  auto append = [&](std::vector<std::promise<bool>>& ps, std::vector<std::future<bool>>& fs) {
+    ps.emplace_back();
+    fs.push_back(ps.back().get_future());
+    std::promise<bool>* p = &ps.back();
+    return store->Append("d", "u", [p](const StoreStatus& st, uint64_t) { p->set_value(st.ok()); });
+  };
+  ASSERT_TRUE(append(ps, first).ok());  // the store was idle: at once
+  ASSERT_TRUE(wait_all(first));
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(append(ps, full).ok());  // max_batch waiting: at once
+  ASSERT_TRUE(wait_all(full)) << "a full batch waited for the interval";
+  ASSERT_TRUE(append(ps, last).ok());  // waits for the interval...
+  std::thread closer([&] { store.reset(); });  // ...unless the store closes
+  EXPECT_TRUE(wait_all(last)) << "closing waited for the interval";
+  closer.join();
 }
 
 }  // namespace
