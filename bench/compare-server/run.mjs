@@ -2,9 +2,15 @@
 // Hocuspocus server with the same parameters; prints every JSON line and a
 // markdown table per scenario with ratios to Tandem. See README.md.
 //
-//   node run.mjs --loadgen PATH --tandemd PATH [--runs N] [--scenario a|sweep|all]
+//   node run.mjs --loadgen PATH --tandemd PATH [--runs N] [--scenario a|sweep|all|pairs]
 //                [--rates "1,2,5,10,20"] [--servers tandem,y-websocket,hocuspocus]
-//                [--seconds T] [--warmup S] [--out DIR]
+//                [--factor F] [--seconds T] [--warmup S] [--out DIR]
+//
+// --scenario pairs (the sweep's 10 rooms x 20 clients): each of --runs
+// rounds runs, for every rate R of --rates, the node server of --servers at R
+// and right after it tandemd at F x R (--factor, default 5), so both sides of
+// the "F x the load at no worse p99" target are measured minutes, not tens of
+// minutes, apart on a machine whose speed drifts.
 import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -25,6 +31,7 @@ const opt = {
   seconds: null,
   warmup: null,
   out: null,
+  factor: 5,
   p99Bound: 50
 }
 for (let i = 0; i < argv.length; i++) {
@@ -38,6 +45,7 @@ if (!opt.loadgen || !opt.tandemd) {
 }
 opt.runs = parseInt(opt.runs, 10)
 opt.p99Bound = parseFloat(opt.p99Bound)
+opt.factor = parseFloat(opt.factor)
 const servers = opt.servers.split(',')
 const outDir = opt.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-compare-server-'))
 fs.mkdirSync(outDir, { recursive: true })
@@ -49,11 +57,14 @@ if (opt.scenario === 'a' || opt.scenario === 'all') {
   scenarios.push({ name: 'a', label: '1 room x 100 clients x 2 upd/s', clients: 100, rooms: 1, rate: 2,
     seconds: parseFloat(opt.seconds ?? 20), warmup: parseFloat(opt.warmup ?? 3) })
 }
+const sweepScenario = (r) => ({ name: `sweep-${r}`, label: `10 rooms x 20 clients x ${r} upd/s`, clients: 200, rooms: 10, rate: r,
+  seconds: parseFloat(opt.seconds ?? 10), warmup: parseFloat(opt.warmup ?? 2), sweep: true })
 if (opt.scenario === 'sweep' || opt.scenario === 'all') {
-  for (const r of opt.rates.split(',').map(Number)) {
-    scenarios.push({ name: `sweep-${r}`, label: `10 rooms x 20 clients x ${r} upd/s`, clients: 200, rooms: 10, rate: r,
-      seconds: parseFloat(opt.seconds ?? 10), warmup: parseFloat(opt.warmup ?? 2), sweep: true })
-  }
+  for (const r of opt.rates.split(',').map(Number)) scenarios.push(sweepScenario(r))
+}
+if (opt.scenario === 'pairs') {
+  // The Yjs updates must cover the node server's rates only.
+  for (const r of opt.rates.split(',').map(Number)) scenarios.push(sweepScenario(r))
 }
 
 // ---- Yjs updates for the largest need
@@ -107,38 +118,89 @@ function runLoadgen (args) {
 }
 const loadAvg = () => os.loadavg().map(x => x.toFixed(2)).join(' ')
 
+// One loadgen run against a fresh server; the loadgen's JSON (null if it failed).
+async function runOne (server, sc, run) {
+  const dir = fs.mkdtempSync(path.join(outDir, `${server}-`))
+  const { child, port } = await startServer(server, dir)
+  const proto = server.startsWith('tandem') ? 'tandem' : server
+  const url = proto === 'tandem' ? `ws://127.0.0.1:${port}/sync` : `ws://127.0.0.1:${port}/`
+  const args = ['--url', url, '--protocol', proto, '--clients', String(sc.clients), '--rooms', String(sc.rooms),
+    '--rate', String(sc.rate), '--seconds', String(sc.seconds), '--warmup', String(sc.warmup),
+    '--server-pid', String(child.pid)]
+  if (proto !== 'tandem') args.push('--updates', updatesFile)
+  if (server === 'tandem-nodeflate') args.push('--no-deflate')
+  const before = loadAvg()
+  const r = await runLoadgen(args)
+  await stopServer(child)
+  fs.rmSync(dir, { recursive: true, force: true })
+  let json = null
+  try { json = JSON.parse(r.out.trim().split('\n').pop()) } catch { }
+  if (json) json.load_before = before
+  const line = json ? JSON.stringify({ scenario: sc.name, target: server, run, ...json }) : null
+  if (line) { console.log(line); fs.appendFileSync(path.join(outDir, 'results.jsonl'), line + '\n') }
+  else log(`${server} ${sc.name} run ${run}: loadgen failed (exit ${r.code}): ${r.err.trim().split('\n').slice(-3).join(' | ')}`)
+  log(`${sc.name} ${server} run ${run}: ${json ? `${json.delivered_per_s.toFixed(0)} delivered/s, p99 ${json.latency_ms.p99.toFixed(2)} ms, ratio ${json.delivery_ratio.toFixed(4)}, server cpu ${json.server.cpu_percent}%, loadgen cpu ${json.loadgen.cpu_percent}%` : 'failed'} (load ${before})`)
+  return json
+}
+
 const results = [] // {scenario, server, run, json}
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const n = s.length; return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2 }
 const sustained = (j) => j && j.ok && j.delivery_ratio >= 0.99 && j.latency_ms.p99 <= opt.p99Bound
+
+// --scenario pairs: node server at R, then Tandem at factor x R, per round.
+async function runPairs () {
+  const node = servers.find(x => !x.startsWith('tandem')) ?? 'y-websocket'
+  const tname = servers.find(x => x.startsWith('tandem')) ?? 'tandem'
+  const rates = opt.rates.split(',').map(Number)
+  const rounds = []
+  for (let run = 1; run <= opt.runs; run++) {
+    const round = []
+    for (const r of rates) {
+      const n = await runOne(node, sweepScenario(r), run)
+      const t = await runOne(tname, sweepScenario(r * opt.factor), run)
+      round.push({ rate: r, n, t })
+    }
+    rounds.push(round)
+  }
+  const f = (x, d = 2) => Number.isFinite(x) ? x.toFixed(d) : '–'
+  const p99 = (j) => j ? j.latency_ms.p99 : NaN
+  const dps = (j) => j ? j.delivered_per_s : NaN
+  const yes = (b) => b ? 'yes' : 'no'
+  const lines = [`rounds: ${opt.runs}; 10 rooms x 20 clients, ${opt.seconds ?? 10} s measured; load average at the end: ${loadAvg()}; results: ${outDir}/results.jsonl`, '',
+    `| round | ${node} rate | delivered upd/s | p99 ms | sustained | ${tname} rate | delivered upd/s | p99 ms | sustained | ${tname} p99 <= ${node} p99 |`,
+    '| -: | -: | -: | -: | :-: | -: | -: | -: | :-: | :-: |']
+  const verdicts = []
+  rounds.forEach((round, i) => {
+    for (const { rate, n, t } of round) {
+      lines.push(`| ${i + 1} | ${rate} | ${f(dps(n), 0)} | ${f(p99(n))} | ${yes(sustained(n))} | ${rate * opt.factor} | ${f(dps(t), 0)} | ${f(p99(t))} | ${yes(sustained(t))} | ${yes(p99(t) <= p99(n))} |`)
+    }
+    // The node server's highest load sustained in this round, and Tandem at
+    // factor x that load in the same round.
+    const best = round.filter(x => sustained(x.n)).sort((a, b) => b.rate - a.rate)[0]
+    if (!best) { verdicts.push(`round ${i + 1}: ${node} sustained none of the rates`); return }
+    const x = dps(best.t) / dps(best.n)
+    const met = sustained(best.t) && x >= opt.factor * 0.99 && p99(best.t) <= p99(best.n)
+    verdicts.push(`round ${i + 1}: ${node} highest sustained ${f(dps(best.n), 0)} upd/s at p99 ${f(p99(best.n))} ms; ` +
+      `${tname} ${f(dps(best.t), 0)} upd/s (${x.toFixed(2)}x) at p99 ${f(p99(best.t))} ms -> ${met ? 'MET' : 'NOT MET'}`)
+  })
+  const met = verdicts.filter(v => v.endsWith('-> MET')).length
+  lines.push('', ...verdicts, '', `target >= ${opt.factor}x at no worse p99: met in ${met} of ${rounds.length} rounds`)
+  const table = lines.join('\n')
+  fs.writeFileSync(path.join(outDir, 'table.md'), table + '\n')
+  console.log('\n' + table)
+}
+
+if (opt.scenario === 'pairs') {
+  await runPairs()
+  process.exit(0)
+}
 
 for (const sc of scenarios) {
   for (const server of servers) {
     // A sweep stops for a server after a load it could not sustain in any run.
     if (sc.sweep && results.some(r => r.server === server && r.scenario.sweep && r.scenario.rate < sc.rate && r.failedAll)) continue
     const runs = []
-    for (let run = 1; run <= opt.runs; run++) {
-      const dir = fs.mkdtempSync(path.join(outDir, `${server}-`))
-      const { child, port } = await startServer(server, dir)
-      const proto = server.startsWith('tandem') ? 'tandem' : server
-      const url = proto === 'tandem' ? `ws://127.0.0.1:${port}/sync` : `ws://127.0.0.1:${port}/`
-      const args = ['--url', url, '--protocol', proto, '--clients', String(sc.clients), '--rooms', String(sc.rooms),
-        '--rate', String(sc.rate), '--seconds', String(sc.seconds), '--warmup', String(sc.warmup),
-        '--server-pid', String(child.pid)]
-      if (proto !== 'tandem') args.push('--updates', updatesFile)
-      if (server === 'tandem-nodeflate') args.push('--no-deflate')
-      const before = loadAvg()
-      const r = await runLoadgen(args)
-      await stopServer(child)
-      fs.rmSync(dir, { recursive: true, force: true })
-      let json = null
-      try { json = JSON.parse(r.out.trim().split('\n').pop()) } catch { }
-      if (json) json.load_before = before
-      const line = json ? JSON.stringify({ scenario: sc.name, target: server, run, ...json }) : null
-      if (line) { console.log(line); fs.appendFileSync(path.join(outDir, 'results.jsonl'), line + '\n') }
-      else log(`${server} ${sc.name} run ${run}: loadgen failed (exit ${r.code}): ${r.err.trim().split('\n').slice(-3).join(' | ')}`)
-      runs.push(json)
-      log(`${sc.name} ${server} run ${run}: ${json ? `${json.delivered_per_s.toFixed(0)} delivered/s, p99 ${json.latency_ms.p99.toFixed(2)} ms, ratio ${json.delivery_ratio.toFixed(4)}, server cpu ${json.server.cpu_percent}%, loadgen cpu ${json.loadgen.cpu_percent}%` : 'failed'} (load ${before})`)
-    }
+    for (let run = 1; run <= opt.runs; run++) runs.push(await runOne(server, sc, run))
     results.push({ scenario: sc, server, runs, failedAll: runs.every(j => !sustained(j)) })
   }
 }
