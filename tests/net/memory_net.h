@@ -41,6 +41,16 @@ struct MemoryNet {
     return *peers.back();
   }
 
+  // A new peer, connected, subscribed to `doc` and synced.
+  Peer& AddSyncedPeer(PeerId id, const std::string& doc) {
+    Peer& p = AddPeer(id);
+    p.session->Open(doc);
+    Connect(p);
+    Settle();
+    EXPECT_TRUE(p.session->synced(doc));
+    return p;
+  }
+
   void Connect(Peer& p) {
     if (p.connected) return;
     p.conn = next_conn++;

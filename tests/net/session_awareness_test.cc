@@ -48,13 +48,8 @@ TEST(SessionAwareness, RelayJoinLeaveExpire) {
 
 TEST(SessionAwareness, CannotSpeakForAnotherPeer) {
   MemoryNet net;
-  auto& a = net.AddPeer(1);
-  auto& b = net.AddPeer(2);
-  a.session->Open("d");
-  b.session->Open("d");
-  net.Connect(a);
-  net.Connect(b);
-  net.Settle();
+  auto& a = net.AddSyncedPeer(1, "d");
+  auto& b = net.AddSyncedPeer(2, "d");
   wire::Envelope env;
   env.mutable_awareness()->set_doc("d");
   auto* s = env.mutable_awareness()->add_states();

@@ -101,13 +101,8 @@ TEST(SessionAck, AckOnlyAfterDurable) {
 // one ack per connection, with its highest durable seq.
 TEST(SessionAck, AckRidesWithFanOutInOneFrame) {
   MemoryNet net;
-  auto& a = net.AddPeer(1);
-  auto& b = net.AddPeer(2);
-  a.session->Open("d");
-  b.session->Open("d");
-  net.Connect(a);
-  net.Connect(b);
-  net.Settle();
+  auto& a = net.AddSyncedPeer(1, "d");
+  auto& b = net.AddSyncedPeer(2, "d");
   net.Edit(a, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "a1"); });
   net.Edit(a, "d", [](Document& d) { return InsertTextAt(d, "text", 0, "a2"); });
   net.Pump(a);
