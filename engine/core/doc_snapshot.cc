@@ -336,9 +336,10 @@ class DocSnapshotLoader {
 
 Status Doc::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr<Doc>* out,
                            DocLimits limits) {
-  std::string body;
-  Status s = UnwrapSnapshot(bytes, format::kDocSnapshotVersion, &body);
+  SnapshotBody unwrapped;
+  Status s = UnwrapSnapshot(bytes, format::kDocSnapshotVersion, &unwrapped);
   if (!s.ok()) return s;
+  const std::string_view body = unwrapped.bytes();
   // An arena: a document's body holds thousands of small messages and
   // repeated fields (a few per container); one arena frees them at once.
   google::protobuf::Arena arena(SnapshotArenaOptions(body.size()));
