@@ -359,6 +359,7 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
       if (!s.ok()) return s;
       s = values.Finish();
       if (!s.ok()) return s;
+      sec.scalars_only = values.containers() == 0;
     } else {
       if (in.values().kinds().size() > 0) return Status::Corrupt("text inserts carry values");
       s = DecodeRunColumns(in.inserts(), peers, &sec.ops);

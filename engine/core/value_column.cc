@@ -269,6 +269,7 @@ Status ValueReader::Next(Value* out, bool* deleted) {
         return Status::Ok();
       }
       if (kind > kContainerBase && IsContainerType(kind - kContainerBase)) {
+        ++containers_;
         *out = Value::Container(static_cast<ContainerType>(kind - kContainerBase));
         return Status::Ok();
       }
