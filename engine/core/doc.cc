@@ -57,9 +57,7 @@ uint32_t Doc::depth(uint32_t c) const {
 
 uint32_t Doc::ChildOf(uint32_t map, std::string_view key, ContainerType type) {
   MapState& m = *nodes_[map]->map;
-  auto it = m.slots.lower_bound(key);
-  if (it == m.slots.end() || it->first != key)
-    it = m.slots.emplace_hint(it, std::string(key), MapSlot{});
+  auto it = m.SlotOf(key);
   // Map nodes stay put while AddNode grows nodes_: `slot` stays valid.
   uint32_t& slot = it->second.child[static_cast<size_t>(type) - 1];
   if (slot == 0) {

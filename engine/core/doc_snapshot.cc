@@ -69,9 +69,7 @@ class DocSnapshotLoader {
       if (!s.ok()) return s;
       if (c == UINT32_MAX) return Status::Corrupt("snapshot names a container no list element made");
       MapState& st = *d_.nodes_[c]->map;
-      auto it = st.slots.lower_bound(m.key);
-      if (it == st.slots.end() || it->first != m.key) it = st.slots.emplace_hint(it, m.key, MapSlot{});
-      MapSlot& slot = it->second;
+      MapSlot& slot = st.SlotOf(m.key)->second;
       if (slot.written) return Status::Corrupt("snapshot holds two writes of one map key");
       slot.id = m.id;
       slot.lamport = m.lamport;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "delete_log.h"
@@ -42,8 +43,19 @@ struct MapSlot {
 };
 
 struct MapState {
-  std::map<std::string, MapSlot, std::less<>> slots;
+  using Slots = std::map<std::string, MapSlot, std::less<>>;
+  Slots slots;
   uint64_t present = 0;  // keys with a value
+
+  // The slot of `key`, made (unwritten) if missing: one search, and none
+  // for a key after every other, as a snapshot's come.
+  Slots::iterator SlotOf(std::string_view key) {
+    if (slots.empty() || std::prev(slots.end())->first < key)
+      return slots.emplace_hint(slots.end(), key, MapSlot{});
+    auto it = slots.lower_bound(key);
+    if (it == slots.end() || it->first != key) it = slots.emplace_hint(it, key, MapSlot{});
+    return it;
+  }
 };
 
 struct CounterEntry {
