@@ -2,7 +2,10 @@
 // messages: run-length pairs and delta-encoded counters.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <google/protobuf/repeated_field.h>
@@ -70,5 +73,29 @@ inline bool AddDelta(uint64_t base, int64_t delta, uint64_t* out) {
   *out = static_cast<uint64_t>(sum);
   return *out <= kMaxCounter;  // a negative sum wraps above it
 }
+
+// Each peer's previous end counter, zeroed: on the stack for the few peers
+// of most messages (a snapshot reads thousands of small sections, and a heap
+// block apiece showed in its load time), on the heap past that.
+class PrevEnds {
+ public:
+  explicit PrevEnds(size_t peers) {
+    if (peers > kInline) {
+      heap_ = std::make_unique<uint64_t[]>(peers);
+      ends_ = heap_.get();
+    } else {
+      std::fill(inline_, inline_ + peers, 0);
+    }
+  }
+  PrevEnds(const PrevEnds&) = delete;
+  PrevEnds& operator=(const PrevEnds&) = delete;
+  uint64_t& operator[](size_t peer) { return ends_[peer]; }
+
+ private:
+  static constexpr size_t kInline = 8;
+  uint64_t inline_[kInline];
+  std::unique_ptr<uint64_t[]> heap_;
+  uint64_t* ends_ = inline_;
+};
 
 }  // namespace tandem::column

@@ -44,6 +44,7 @@ namespace {
 
 using google::protobuf::RepeatedField;
 using column::AddDelta;
+using column::PrevEnds;
 using column::PutRuns;
 using column::RunReader;
 
@@ -150,7 +151,7 @@ Status ReadRunRows(const wire::RunColumns& in, std::string_view text, size_t pee
   const int64_t* origin_counter = in.origin_counter().data();
   const size_t explicit_count = static_cast<size_t>(in.origin_counter_size());
   size_t explicit_used = 0;
-  std::vector<uint64_t> prev_end(peer_count, 0);  // bounded by the message size
+  PrevEnds prev_end(peer_count);  // bounded by the message size
   auto read_id = [&](size_t i, uint32_t* peer, uint64_t* c) {
     *peer = row_peers.Next();
     return AddDelta(prev_end[*peer], counter[i], c);
@@ -342,7 +343,7 @@ Status ReadDeleteRows(const wire::DeleteColumns& in, size_t peer_count, Emit&& e
   const int64_t* counter = in.counter().data();
   const uint64_t* len_backward = in.len_backward().data();
   const int64_t* target_counter = in.target_counter().data();
-  std::vector<uint64_t> prev_end(peer_count, 0);
+  PrevEnds prev_end(peer_count);
   uint64_t prev_target = 0;
   for (size_t i = 0; i < n; ++i) {
     DeleteRow op;

@@ -22,15 +22,30 @@ Doc::Doc(PeerId peer, DocLimits limits)
 Doc::~Doc() = default;
 
 uint32_t Doc::AddNode(ContainerType type, uint32_t parent) {
-  auto n = std::make_unique<ContainerNode>();
+  std::unique_ptr<ContainerNode> n;
+  switch (type) {
+    case ContainerType::kMap: {
+      auto m = std::make_unique<ContainerNodeOf<MapState>>();
+      m->map = &m->state;
+      n = std::move(m);
+      break;
+    }
+    case ContainerType::kList:
+    case ContainerType::kText: {
+      auto q = std::make_unique<ContainerNodeOf<SeqState>>();
+      q->seq = &q->state;
+      n = std::move(q);
+      break;
+    }
+    case ContainerType::kCounter: {
+      auto k = std::make_unique<ContainerNodeOf<CounterState>>();
+      k->counter = &k->state;
+      n = std::move(k);
+      break;
+    }
+  }
   n->type = type;
   n->parent = parent;
-  switch (type) {
-    case ContainerType::kMap: n->map = std::make_unique<MapState>(); break;
-    case ContainerType::kList:
-    case ContainerType::kText: n->seq = std::make_unique<SeqState>(); break;
-    case ContainerType::kCounter: n->counter = std::make_unique<CounterState>(); break;
-  }
   nodes_.push_back(std::move(n));
   touched_mark_.push_back(false);
   return static_cast<uint32_t>(nodes_.size() - 1);
@@ -42,9 +57,7 @@ uint32_t Doc::depth(uint32_t c) const {
 
 uint32_t Doc::ChildOf(uint32_t map, std::string_view key, ContainerType type) {
   MapState& m = *nodes_[map]->map;
-  auto it = m.slots.lower_bound(key);
-  if (it == m.slots.end() || it->first != key)
-    it = m.slots.emplace_hint(it, std::string(key), MapSlot{});
+  auto it = m.SlotOf(key);
   // Map nodes stay put while AddNode grows nodes_: `slot` stays valid.
   uint32_t& slot = it->second.child[static_cast<size_t>(type) - 1];
   if (slot == 0) {

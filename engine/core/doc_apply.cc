@@ -239,9 +239,7 @@ class DocApplier {
     MapOp& m = pop.map;
     MapState& st = *d_.nodes_[c]->map;
     d_.lamport_ = std::max(d_.lamport_, m.lamport);
-    auto it = st.slots.find(m.key);
-    if (it == st.slots.end()) it = st.slots.emplace(m.key, MapSlot{}).first;
-    MapSlot& s = it->second;
+    MapSlot& s = st.SlotOf(m.key)->second;
     if (!s.LosesTo(m.lamport, m.id)) {
       d_.AddNoop(m.id.peer, m.id.counter, 1);  // an older write: nobody will read it
     } else {

@@ -1,6 +1,7 @@
 #include "doc_codec.h"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 
 #include "tandem.pb.h"
@@ -46,6 +47,20 @@ std::string NameKey(const std::vector<ContainerKey>& table, uint32_t i, int dept
       break;
   }
   return out;
+}
+
+// `n` list placeholders: a view of a constant for the short lists a
+// document mostly holds, else of *long_ (made to measure).
+constexpr size_t kShortPlaceholders = 1024;
+constexpr auto kShort = [] {
+  std::array<char, kShortPlaceholders> a{};
+  a.fill(kListItemPlaceholder);
+  return a;
+}();
+std::string_view Placeholders(size_t n, std::string* long_) {
+  if (n <= kShortPlaceholders) return std::string_view(kShort.data(), n);
+  long_->assign(n, kListItemPlaceholder);
+  return *long_;
 }
 
 // Counter column writer: delta from the previous row, 0 base at a new peer.
@@ -332,6 +347,7 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
 
   // Sequences.
   out->sequences.resize(static_cast<size_t>(msg.sequences_size()));
+  std::string placeholders;  // for lists longer than kShortPlaceholders
   for (int i = 0; i < msg.sequences_size(); ++i) {
     const wire::SequenceOps& in = msg.sequences(i);
     SequenceSection& sec = out->sequences[static_cast<size_t>(i)];
@@ -351,14 +367,14 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
       }
       if (visible != static_cast<uint64_t>(in.values().kinds().size()))
         return Status::Corrupt("list inserts and values differ in length");
-      const std::string placeholders(visible, kListItemPlaceholder);
-      s = DecodeRunColumns(in.inserts(), placeholders, peers, &sec.ops);
+      s = DecodeRunColumns(in.inserts(), Placeholders(visible, &placeholders), peers, &sec.ops);
       if (!s.ok()) return s;
       ValueReader values(in.values());
       s = values.ReadList(visible, &sec.values);
       if (!s.ok()) return s;
       s = values.Finish();
       if (!s.ok()) return s;
+      sec.scalars_only = values.containers() == 0;
     } else {
       if (in.values().kinds().size() > 0) return Status::Corrupt("text inserts carry values");
       s = DecodeRunColumns(in.inserts(), peers, &sec.ops);

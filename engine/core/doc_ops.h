@@ -32,6 +32,9 @@ struct SequenceSection {
   std::vector<Value> values;
   // List items in deleted runs whose value is a container, sorted by id.
   std::vector<std::pair<OpId, ContainerType>> dead_containers;
+  // No value is a container: set by the decoder, which sees every kind, so
+  // that a snapshot's loader need not look at each value again.
+  bool scalars_only = false;
 };
 
 // A write of `key` in a map. `deleted` = the key was deleted.

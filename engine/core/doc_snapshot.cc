@@ -69,9 +69,7 @@ class DocSnapshotLoader {
       if (!s.ok()) return s;
       if (c == UINT32_MAX) return Status::Corrupt("snapshot names a container no list element made");
       MapState& st = *d_.nodes_[c]->map;
-      auto it = st.slots.lower_bound(m.key);
-      if (it == st.slots.end() || it->first != m.key) it = st.slots.emplace_hint(it, m.key, MapSlot{});
-      MapSlot& slot = it->second;
+      MapSlot& slot = st.SlotOf(m.key)->second;
       if (slot.written) return Status::Corrupt("snapshot holds two writes of one map key");
       slot.id = m.id;
       slot.lamport = m.lamport;
@@ -272,12 +270,14 @@ class DocSnapshotLoader {
     PeerTable& table = seq.peers();
     auto local = [&table](PeerId id) { return table.Intern(id); };
     const UpdateOps& ops = sec.ops;
-    std::vector<Run> runs;
-    runs.reserve(ops.inserts.size());
+    // Rows are in document order and their visible content takes the text
+    // in row order exactly (DecodeRunColumns checked): it is the content.
+    // (An error below leaves the tree half loaded: the document is dropped.)
+    RunTree::Loader loader(&seq.tree(), ops.text, ops.inserts.size());
     for (const InsertOp& op : ops.inserts) {
-      AppendSnapshotRuns(
+      ForEachSnapshotRun(
           op, std::string_view(ops.text).substr(op.text_begin, op.text_end - op.text_begin),
-          ops.ascii || list, [&](PeerId id) { return local(id); }, &runs);
+          ops.ascii || list, local, [&loader](const Run& r) { loader.Add(r); });
       if (list && !op.deleted) {
         // The row's values: row `op` holds values [text_begin, text_end).
         // A list pushed in one go is one row: take the whole vector.
@@ -289,7 +289,7 @@ class DocSnapshotLoader {
           vals.assign(std::make_move_iterator(first),
                       std::make_move_iterator(first + static_cast<ptrdiff_t>(op.len)));
         }
-        for (uint64_t k = 0; k < op.len; ++k) {
+        for (uint64_t k = 0; k < op.len && !sec.scalars_only; ++k) {
           const Value& v = vals[k];
           if (v.is_container()) {
             if (n.depth + 1 > d_.limits_.max_depth)
@@ -311,9 +311,7 @@ class DocSnapshotLoader {
       one.push_back(Value::Container(type));
       n.seq->values.Put(local(id.peer), id.counter, std::move(one));
     }
-    // Rows are in document order and their visible content takes the text
-    // in row order exactly (DecodeRunColumns checked): it is the content.
-    if (!seq.tree().Load(runs, ops.text)) return Status::Corrupt("snapshot runs share an id");
+    if (!loader.Finish()) return Status::Corrupt("snapshot runs share an id");
     n.seq->deletes.Reserve(ops.deletes.size());
     for (const DeleteOp& op : ops.deletes) {
       const PeerIndex self = local(op.id.peer), target = local(op.target.peer);
@@ -336,9 +334,10 @@ class DocSnapshotLoader {
 
 Status Doc::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr<Doc>* out,
                            DocLimits limits) {
-  std::string body;
-  Status s = UnwrapSnapshot(bytes, format::kDocSnapshotVersion, &body);
+  SnapshotBody unwrapped;
+  Status s = UnwrapSnapshot(bytes, format::kDocSnapshotVersion, &unwrapped);
   if (!s.ok()) return s;
+  const std::string_view body = unwrapped.bytes();
   // An arena: a document's body holds thousands of small messages and
   // repeated fields (a few per container); one arena frees them at once.
   google::protobuf::Arena arena(SnapshotArenaOptions(body.size()));

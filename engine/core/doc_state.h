@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "delete_log.h"
@@ -42,8 +43,19 @@ struct MapSlot {
 };
 
 struct MapState {
-  std::map<std::string, MapSlot, std::less<>> slots;
+  using Slots = std::map<std::string, MapSlot, std::less<>>;
+  Slots slots;
   uint64_t present = 0;  // keys with a value
+
+  // The slot of `key`, made (unwritten) if missing: one search, and none
+  // for a key after every other, as a snapshot's come.
+  Slots::iterator SlotOf(std::string_view key) {
+    if (slots.empty() || std::prev(slots.end())->first < key)
+      return slots.emplace_hint(slots.end(), key, MapSlot{});
+    auto it = slots.lower_bound(key);
+    if (it == slots.end() || it->first != key) it = slots.emplace_hint(it, key, MapSlot{});
+    return it;
+  }
 };
 
 struct CounterEntry {
@@ -56,16 +68,31 @@ struct CounterState {
   std::vector<CounterEntry> ops;  // every add, for EncodeUpdate
 };
 
+// A container. Exactly one of seq / map / counter is set, by its type; it
+// points into the node's own allocation (ContainerNodeOf), so a node is one
+// heap block however it is made, and never moves.
 struct ContainerNode {
+  ContainerNode() = default;
+  ContainerNode(const ContainerNode&) = delete;
+  ContainerNode& operator=(const ContainerNode&) = delete;
+  virtual ~ContainerNode() = default;
+
   ContainerType type;
   ContainerKey::Kind kind = ContainerKey::kRoot;
   uint32_t depth = 0;
   uint32_t parent = 0;
   std::string key;  // kMapChild
   OpId item;        // kItem
-  std::unique_ptr<SeqState> seq;
-  std::unique_ptr<MapState> map;
-  std::unique_ptr<CounterState> counter;
+  SeqState* seq = nullptr;
+  MapState* map = nullptr;
+  CounterState* counter = nullptr;
+};
+
+// A node with its state: a document loads thousands of small containers,
+// and a separate block for each state cost an allocation and a free apiece.
+template <typename State>
+struct ContainerNodeOf final : ContainerNode {
+  State state;
 };
 
 // The changes of the current transaction to one container (kept while

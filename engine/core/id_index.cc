@@ -190,6 +190,49 @@ bool IdIndex::Load(std::vector<std::vector<Entry>> entries) {
   return loader.Finish(this);
 }
 
+bool IdIndex::LoadLeaf(const Run* runs, uint32_t n, RunLeaf* leaf) {
+  constexpr uint32_t kMaxRuns = 64;  // a leaf holds fewer
+  if (n > kMaxRuns) {
+    Loader loader;
+    for (uint32_t i = 0; i < n; ++i) loader.Add(runs[i].peer, runs[i].counter, runs[i].end(), leaf);
+    return loader.Finish(this);
+  }
+  // The runs' id ranges by peer and start, on the stack: a leaf's runs are
+  // few, usually one peer's, and usually in counter order already.
+  struct Range {
+    PeerIndex peer;
+    uint64_t start, end;
+    bool operator<(const Range& o) const {
+      return peer < o.peer || (peer == o.peer && start < o.start);
+    }
+  };
+  Range r[kMaxRuns];
+  bool sorted = true;
+  for (uint32_t i = 0; i < n; ++i) {
+    r[i] = Range{runs[i].peer, runs[i].counter, runs[i].end()};
+    sorted &= i == 0 || !(r[i] < r[i - 1]);
+  }
+  if (!sorted) std::sort(r, r + n);
+  peers_.clear();
+  if (n == 0) return true;
+  peers_.resize(size_t{r[n - 1].peer} + 1);
+  for (uint32_t i = 0; i < n;) {
+    // One peer's ranges, merged where they touch (all share the leaf).
+    const PeerIndex p = r[i].peer;
+    Bucket merged;
+    for (; i < n && r[i].peer == p; ++i) {
+      if (!merged.empty() && merged.back().end > r[i].start) return false;
+      if (!merged.empty() && merged.back().end == r[i].start) {
+        merged.back().end = r[i].end;
+      } else {
+        merged.push_back(Entry{r[i].start, r[i].end, leaf});
+      }
+    }
+    peers_[p].push_back(std::move(merged));
+  }
+  return true;
+}
+
 IdIndex::Loader::Pending& IdIndex::Loader::Select(PeerIndex peer) {
   if (peer >= peers_.size()) peers_.resize(size_t{peer} + 1);
   peer_ = peer;

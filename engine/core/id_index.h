@@ -42,6 +42,9 @@ class IdIndex {
   // Returns false if two entries of a peer overlap (the index is then
   // unusable: the caller drops it).
   bool Load(std::vector<std::vector<Entry>> entries);
+  // Replaces the whole index with the ids of `n` runs, all in `leaf` (a
+  // tree of one leaf). Returns false, as Load, if two runs share an id.
+  bool LoadLeaf(const Run* runs, uint32_t n, RunLeaf* leaf);
   class Loader;
   void Clear() { peers_.clear(); }
   uint64_t MemoryUsage() const;

@@ -59,8 +59,7 @@ void LocalMapWrite(Doc* doc, uint32_t c, std::string_view key, const Value* valu
   bool implicit;
   doc->BeginImplicit(&implicit);
   MapState& m = *doc->node(c).map;
-  auto it = m.slots.find(key);
-  if (it == m.slots.end()) it = m.slots.emplace(std::string(key), MapSlot{}).first;
+  auto it = m.SlotOf(key);
   MapSlot& s = it->second;
   if (doc->observing()) {
     Doc::Accum& a = doc->accum(c);

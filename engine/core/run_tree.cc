@@ -511,8 +511,11 @@ RunTree::Loader::Loader(RunTree* tree, std::string_view text, size_t runs_hint)
   tree->internals_ = 0;
   tree->total_ = Metrics{};
   tree->root_is_leaf_ = true;
-  level_.reserve(runs_hint / kFill + 1);
-  sums_.reserve(runs_hint / kFill + 1);
+  // A tree of one leaf (most of a document's sequences) needs neither.
+  if (runs_hint > kFill) {
+    level_.reserve(runs_hint / kFill + 1);
+    sums_.reserve(runs_hint / kFill + 1);
+  }
   OpenLeaf();
 }
 
@@ -541,7 +544,7 @@ void RunTree::Loader::OpenLeaf() {
   room_ = std::min(leaf->cap, kFill);
 }
 
-bool RunTree::Loader::CloseLeaf() {
+Metrics RunTree::Loader::SealLeaf() {
   RunLeaf* leaf = leaf_;
   const Run* runs = leaf->runs;
   const uint32_t n = leaf->count;
@@ -552,7 +555,6 @@ bool RunTree::Loader::CloseLeaf() {
     sum.chars += r.deleted() ? 0 : r.len;
     sum.utf16 += r.utf16;  // 0 when deleted, as bytes
     sum.bytes += r.bytes;
-    index_.Add(r.peer, r.counter, r.end(), leaf);
   }
   leaf->sum = sum;
   if (sum.bytes > text_.size() - text_pos_) {
@@ -561,9 +563,17 @@ bool RunTree::Loader::CloseLeaf() {
     leaf->text.assign(text_.substr(text_pos_, sum.bytes));
     text_pos_ += sum.bytes;
   }
+  return sum;
+}
+
+void RunTree::Loader::KeepLeaf(const Metrics& sum) {
+  RunLeaf* leaf = leaf_;
+  for (uint32_t i = 0; i < leaf->count; ++i) {
+    const Run& r = leaf->runs[i];
+    index_.Add(r.peer, r.counter, r.end(), leaf);
+  }
   level_.push_back(leaf);
   sums_.push_back(sum);
-  return text_ok_;
 }
 
 void RunTree::Loader::NextLeaf() {
@@ -572,12 +582,21 @@ void RunTree::Loader::NextLeaf() {
     room_ = std::min(leaf_->cap, kFill);
     return;
   }
-  CloseLeaf();
+  KeepLeaf(SealLeaf());
   OpenLeaf();
 }
 
 bool RunTree::Loader::Finish() {
-  if (!CloseLeaf() || text_pos_ != text_.size()) return false;
+  const Metrics last = SealLeaf();
+  if (!text_ok_ || text_pos_ != text_.size()) return false;
+  if (level_.empty()) {
+    // One leaf: it is the root, and its runs are the whole index.
+    tree_->root_ = leaf_;
+    tree_->root_is_leaf_ = true;
+    tree_->total_ = last;
+    return tree_->index_.LoadLeaf(leaf_->runs, leaf_->count, leaf_);
+  }
+  KeepLeaf(last);
   bool leaf_level = true;
   while (level_.size() > 1) {
     // Spread the children evenly so no node is left with a single child.

@@ -232,7 +232,10 @@ class RunTree::Loader {
 
   void NextLeaf();
   void OpenLeaf();
-  bool CloseLeaf();
+  // Sums the current leaf's runs and gives it its text.
+  Metrics SealLeaf();
+  // Adds the sealed current leaf to the closed ones and to the index.
+  void KeepLeaf(const Metrics& sum);
 
   RunTree* tree_;
   std::string_view text_;

@@ -74,16 +74,15 @@ std::string Text::EncodeSnapshot() const {
 
 Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr<Text>* out,
                             TextLimits limits) {
-  std::string body_bytes;
-  Status us = UnwrapSnapshot(bytes, format::kSnapshotVersion, &body_bytes);
+  SnapshotBody unwrapped;
+  Status us = UnwrapSnapshot(bytes, format::kSnapshotVersion, &unwrapped);
   if (!us.ok()) return us;
-  const std::string* body = &body_bytes;
+  const std::string_view body = unwrapped.bytes();
   // An arena: the parse allocates a few dozen repeated fields and frees
   // them all at the end; blocks are sized after the body.
-  google::protobuf::Arena arena(SnapshotArenaOptions(body->size()));
+  google::protobuf::Arena arena(SnapshotArenaOptions(body.size()));
   wire::SnapshotBody& msg = *google::protobuf::Arena::CreateMessage<wire::SnapshotBody>(&arena);
-  if (body->size() > INT32_MAX ||
-      !msg.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
+  if (body.size() > INT32_MAX || !msg.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
     return Status::Corrupt("snapshot body is not a valid protobuf message");
   }
   const std::span<const PeerId> peers(msg.peers().data(), static_cast<size_t>(msg.peers_size()));

@@ -35,14 +35,14 @@ bool RawDeflate(const std::string& in, std::string* out) {
   return n > 0;
 }
 
-// Inflates exactly out->size() bytes from all of `in`; false otherwise.
-bool RawInflate(const std::string& in, std::string* out) {
+// Inflates exactly `size` bytes to `out` from all of `in`; false otherwise.
+bool RawInflate(const std::string& in, char* out, size_t size) {
   std::unique_ptr<libdeflate_decompressor, FreeDecompressor> d(libdeflate_alloc_decompressor());
   if (!d) return false;
   size_t used = 0;
   // Without an actual-size pointer the stream must fill `out` exactly.
-  return libdeflate_deflate_decompress_ex(d.get(), in.data(), in.size(), out->data(), out->size(),
-                                          &used, nullptr) == LIBDEFLATE_SUCCESS &&
+  return libdeflate_deflate_decompress_ex(d.get(), in.data(), in.size(), out, size, &used,
+                                          nullptr) == LIBDEFLATE_SUCCESS &&
          used == in.size();
 }
 
@@ -64,7 +64,7 @@ std::string WrapSnapshot(const std::string& body, uint32_t format_version) {
   return out;
 }
 
-Status UnwrapSnapshot(std::string_view bytes, uint32_t format_version, std::string* body) {
+Status UnwrapSnapshot(std::string_view bytes, uint32_t format_version, SnapshotBody* body) {
   wire::Snapshot snapshot;
   if (bytes.size() > INT32_MAX ||
       !snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
@@ -82,16 +82,26 @@ Status UnwrapSnapshot(std::string_view bytes, uint32_t format_version, std::stri
     if (size > INT32_MAX || size > 1032 * static_cast<uint64_t>(packed.size()) + 64) {
       return Status::Corrupt("snapshot body size is not reachable by deflate");
     }
-    body->resize(size);
-    if (!RawInflate(packed, body)) {
+    // Every byte is written by a successful inflate: none is read before.
+    body->inflated_ = std::make_unique_for_overwrite<char[]>(std::max<size_t>(size, 1));
+    if (!RawInflate(packed, body->inflated_.get(), size)) {
       return Status::Corrupt("snapshot body does not inflate to its declared size");
     }
+    body->bytes_ = std::string_view(body->inflated_.get(), size);
   } else {
     if (snapshot.body_size() != snapshot.body().size())
       return Status::Corrupt("snapshot body size does not match");
-    *body = std::move(*snapshot.mutable_body());
+    body->stored_ = std::move(*snapshot.mutable_body());
+    body->bytes_ = body->stored_;
   }
   return Status::Ok();
+}
+
+Status UnwrapSnapshot(std::string_view bytes, uint32_t format_version, std::string* body) {
+  SnapshotBody b;
+  Status s = UnwrapSnapshot(bytes, format_version, &b);
+  if (s.ok()) body->assign(b.bytes());
+  return s;
 }
 
 google::protobuf::ArenaOptions SnapshotArenaOptions(size_t body_size) {

@@ -1,11 +1,9 @@
 // SnapshotRuns: a snapshot's insert rows (document order) as tree runs, for
-// RunTree::Load and RunTree::Loader. Shared by the Text and Doc snapshot
-// decoders.
+// RunTree::Loader. Shared by the Text and Doc snapshot decoders.
 #pragma once
 
 #include <algorithm>
 #include <string_view>
-#include <vector>
 
 #include "run.h"
 #include "update_ops.h"
@@ -50,18 +48,11 @@ void ForEachRowRun(const Run& first, uint64_t len, bool deleted, std::string_vie
   }
 }
 
-// ForEachRowRun appending to *runs.
-inline void AppendRowRuns(const Run& first, uint64_t len, bool deleted, std::string_view text,
-                          bool one_byte_items, std::vector<Run>* runs) {
-  ForEachRowRun(first, len, deleted, text, one_byte_items,
-                [runs](const Run& r) { runs->push_back(r); });
-}
-
-// AppendRowRuns for a decoded InsertOp (content `text`); `peer_of(id)` gives
+// ForEachRowRun for a decoded InsertOp (content `text`); `peer_of(id)` gives
 // the tree's peer index of a peer id.
-template <typename PeerOf>
-void AppendSnapshotRuns(const InsertOp& op, std::string_view text, bool one_byte_items,
-                        PeerOf peer_of, std::vector<Run>* runs) {
+template <typename PeerOf, typename Add>
+void ForEachSnapshotRun(const InsertOp& op, std::string_view text, bool one_byte_items,
+                        PeerOf&& peer_of, Add&& add) {
   Run r;
   r.peer = peer_of(op.id.peer);
   r.counter = op.id.counter;
@@ -73,7 +64,7 @@ void AppendSnapshotRuns(const InsertOp& op, std::string_view text, bool one_byte
     r.right_peer = peer_of(op.right->peer) + 1;
     r.right_counter = op.right->counter;
   }
-  AppendRowRuns(r, op.len, op.deleted, text, one_byte_items, runs);
+  ForEachRowRun(r, op.len, op.deleted, text, one_byte_items, add);
 }
 
 }  // namespace tandem

@@ -4,6 +4,8 @@
 #include <bit>
 #include <cfenv>
 #include <cmath>
+#include <cstring>
+#include <iterator>
 #include <string>
 #include <type_traits>
 
@@ -82,6 +84,51 @@ inline int32_t JoinPlanes(const unsigned char* planes, size_t n, size_t j, int w
   uint32_t z = 0;
   for (int k = 0; k < width; ++k) z |= uint32_t{planes[static_cast<size_t>(k) * n + j]} << (8 * k);
   return Unzigzag(z);
+}
+
+// Doubles as Values, for vector::insert: it sizes the vector once and
+// makes each Value in place.
+struct DoubleValues {
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = Value;
+  using difference_type = std::ptrdiff_t;
+  using pointer = void;
+  using reference = Value;
+  const double* p;
+  Value operator*() const { return Value::Double(*p); }
+  DoubleValues& operator++() {
+    ++p;
+    return *this;
+  }
+  DoubleValues& operator--() {
+    --p;
+    return *this;
+  }
+  DoubleValues& operator+=(std::ptrdiff_t n) {
+    p += n;
+    return *this;
+  }
+  difference_type operator-(const DoubleValues& o) const { return p - o.p; }
+  bool operator==(const DoubleValues& o) const { return p == o.p; }
+};
+
+// The end of the run of kinds equal to kinds[k] in [k, end), eight at a
+// time: a list of coordinates is one run of a hundred or more.
+size_t RunEnd(const unsigned char* kinds, size_t k, size_t end) {
+  const unsigned char kind = kinds[k];
+  const uint64_t same = kind * 0x0101010101010101ull;
+  while (end - k >= 8) {
+    uint64_t w;
+    std::memcpy(&w, kinds + k, 8);
+    if (const uint64_t diff = w ^ same) {
+      const int first = std::endian::native == std::endian::little ? std::countr_zero(diff)
+                                                                   : std::countl_zero(diff);
+      return k + static_cast<size_t>(first) / 8;
+    }
+    k += 8;
+  }
+  while (k < end && kinds[k] == kind) ++k;
+  return k;
 }
 
 }  // namespace
@@ -222,6 +269,7 @@ Status ValueReader::Next(Value* out, bool* deleted) {
         return Status::Ok();
       }
       if (kind > kContainerBase && IsContainerType(kind - kContainerBase)) {
+        ++containers_;
         *out = Value::Container(static_cast<ContainerType>(kind - kContainerBase));
         return Status::Ok();
       }
@@ -246,23 +294,27 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
     if (e <= kMaxExponent) {
       // A run of one exponent: what a list of coordinates is.
       const double scale = kPow10[e];
-      size_t k = k_;
       const size_t m0 = m_;
-      while (k < end && kinds_[k] == kind) ++k;
+      size_t k = RunEnd(kinds_, k_, end);
       k = std::min(k, k_ + (decimals_ - m0));
       if (k == k_) break;  // the general path reports what is wrong
+      const size_t count = k - k_;
       NearestRounding nearest(rounding_);
       // The width is known for the whole run: one loop per width, which
-      // joins the planes a block at a time (vectorised) before converting.
+      // joins the planes and divides a block at a time (vectorised) before
+      // the values are made, in one insert (a push per value would store
+      // the vector's end after each, as a Value's byte stores may alias it).
       auto read = [&](auto width) {
         constexpr size_t kBlock = 64;
-        int32_t block[kBlock];
-        for (size_t j0 = 0; j0 < k - k_; j0 += kBlock) {
-          const size_t b = std::min(kBlock, k - k_ - j0);
-          for (size_t j = 0; j < b; ++j)
-            block[j] = JoinPlanes(planes_, decimals_, m0 + j0 + j, decltype(width)::value);
-          for (size_t j = 0; j < b; ++j)
-            out->push_back(Value::Double(static_cast<double>(block[j]) / scale));
+        double block[kBlock];
+        for (size_t j0 = 0; j0 < count; j0 += kBlock) {
+          const size_t b = std::min(kBlock, count - j0);
+          for (size_t j = 0; j < b; ++j) {
+            const int32_t v = width == 0 ? packed_[m0 + j0 + j]
+                                         : JoinPlanes(planes_, decimals_, m0 + j0 + j, width);
+            block[j] = static_cast<double>(v) / scale;
+          }
+          out->insert(out->end(), DoubleValues{block}, DoubleValues{block + b});
         }
       };
       switch (width_) {
@@ -270,12 +322,10 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
         case 2: read(std::integral_constant<int, 2>{}); break;
         case 3: read(std::integral_constant<int, 3>{}); break;
         case 4: read(std::integral_constant<int, 4>{}); break;
-        default:  // 0: the packed column
-          for (size_t j = m0; j < m0 + (k - k_); ++j)
-            out->push_back(Value::Double(static_cast<double>(packed_[j]) / scale));
+        default: read(std::integral_constant<int, 0>{});  // the packed column
       }
-      done += k - k_;
-      m_ = m0 + (k - k_);
+      done += count;
+      m_ = m0 + count;
       k_ = k;
     } else if (kind == kDouble && d < ndoubles) {
       out->push_back(Value::Double(doubles[d]));

@@ -63,6 +63,8 @@ class ValueReader {
   Status ReadList(size_t n, std::vector<Value>* out);
   // Every column used up exactly.
   Status Finish() const;
+  // How many container values were read.
+  size_t containers() const { return containers_; }
 
  private:
   // Decimal j, j < decimals_.
@@ -83,6 +85,7 @@ class ValueReader {
   size_t k_ = 0;
   int i_ = 0, d_ = 0, s_ = 0;  // next int, double, string
   size_t m_ = 0;               // next decimal
+  size_t containers_ = 0;
 };
 
 }  // namespace tandem
