@@ -2,16 +2,21 @@
 
 #include <algorithm>
 
+#include "store/thread_priority.h"
+
 namespace tandem::store {
 
 CommitQueue::CommitQueue(std::unique_ptr<LogWriter> writer, uint32_t max_batch,
-                         uint32_t min_interval_us,
+                         uint32_t min_interval_us, int nice,
                          std::function<void(std::vector<std::string>)> on_candidates)
     : writer_(std::move(writer)),
       max_batch_(max_batch == 0 ? 1 : max_batch),
       min_interval_(min_interval_us),
       on_candidates_(std::move(on_candidates)) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this, nice] {
+    LowerThisThreadPriority(nice);
+    Run();
+  });
   thread_id_ = thread_.get_id();
 }
 

@@ -32,9 +32,10 @@ class CommitQueue {
  public:
   // Starts the store thread. `on_candidates` (may be empty) is called on the
   // store thread with documents that crossed a compaction threshold.
-  // `min_interval_us`: StoreOptions::min_commit_interval_us.
+  // `min_interval_us`, `nice`: StoreOptions::min_commit_interval_us and
+  // background_nice.
   CommitQueue(std::unique_ptr<LogWriter> writer, uint32_t max_batch, uint32_t min_interval_us,
-              std::function<void(std::vector<std::string>)> on_candidates);
+              int nice, std::function<void(std::vector<std::string>)> on_candidates);
   // Stop()s.
   ~CommitQueue();
   CommitQueue(const CommitQueue&) = delete;

@@ -1,10 +1,15 @@
 #include "store/compactor.h"
 
+#include "store/thread_priority.h"
+
 namespace tandem::store {
 
-Compactor::Compactor(MergeFn merge, ReadFn read, InstallFn install)
+Compactor::Compactor(MergeFn merge, ReadFn read, InstallFn install, int nice)
     : merge_(std::move(merge)), read_(std::move(read)), install_(std::move(install)) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this, nice] {
+    LowerThisThreadPriority(nice);
+    Run();
+  });
 }
 
 Compactor::~Compactor() { Stop(); }

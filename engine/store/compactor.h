@@ -47,7 +47,8 @@ class Compactor {
 
   // Starts the background thread. `merge` may be empty: then every
   // compaction fails with kInvalidArgument.
-  Compactor(MergeFn merge, ReadFn read, InstallFn install);
+  // `nice`: StoreOptions::background_nice, applied to the compactor thread.
+  Compactor(MergeFn merge, ReadFn read, InstallFn install, int nice = 0);
   // Stop()s.
   ~Compactor();
 

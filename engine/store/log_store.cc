@@ -105,14 +105,15 @@ StoreStatus LogStore::Start(std::unique_ptr<SqliteDb> writer) {
   compactor_ = std::make_unique<Compactor>(
       options_.merge,
       [this](std::string_view doc, DocRecord* out) { return ReadDoc(doc, out); },
-      [this](WriteOp op, WriteResult* result) { return SubmitSync(std::move(op), result); });
+      [this](WriteOp op, WriteResult* result) { return SubmitSync(std::move(op), result); },
+      options_.background_nice);
   std::function<void(std::vector<std::string>)> on_candidates;
   if (options_.merge) {
     on_candidates = [this](std::vector<std::string> docs) { compactor_->Schedule(std::move(docs)); };
   }
   queue_ = std::make_unique<CommitQueue>(std::make_unique<LogWriter>(std::move(writer), options_),
                                          options_.max_batch, options_.min_commit_interval_us,
-                                         std::move(on_candidates));
+                                         options_.background_nice, std::move(on_candidates));
   return StoreStatus::Ok();
 }
 

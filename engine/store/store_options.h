@@ -54,6 +54,12 @@ struct StoreOptions {
   // idle for longer commits at once. 0: as soon as the previous commit ends.
   uint32_t min_commit_interval_us = 0;
 
+  // Nice steps added to the store's own threads (group commit and
+  // compaction; Linux, best effort). A server in the same process then gets
+  // the CPU for its network thread first when the machine is short of it:
+  // persistence waits a little, fan-out does not. 0 = same as the caller.
+  int background_nice = 0;
+
   // Automatic compaction, run on a background compactor thread when a
   // document's log since its snapshot reaches either threshold. Needs
   // `merge`; with no merge function the log is only compacted by

@@ -107,9 +107,10 @@ TEST(Tandemd, ListensServesAndStopsOnSigterm) {
 TEST(Tandemd, KillNineMidTrafficLosesNoAckedUpdate) {
   TempDir dir;
   auto d = std::make_unique<Daemon>();
-  // Commits spaced 2 ms apart: an ack still means durable.
+  // Commits spaced 2 ms apart, store threads at the lowest priority: an
+  // ack still means durable.
   ASSERT_TRUE(d->Start({"--listen", "127.0.0.1:0", "--db", dir.file("k.db"), "--log-level", "error",
-                        "--commit-interval-us", "2000"}));
+                        "--commit-interval-us", "2000", "--store-nice", "19"}));
   int port = d->port;
   QuietLws();
   // Each client records what the server acked: its text at the last ack.
@@ -164,6 +165,8 @@ TEST(Tandemd, RefusesBadArguments) {
                                        {"--commit-interval-us", "2ms"},
                                        {"--commit-interval-us", "5000000"},
                                        {"--commit-interval-us"},
+                                       {"--store-nice", "20"},
+                                       {"--store-nice", "-1"},
                                        {"--no-such-flag"}}) {
     Daemon d;
     std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--db", dir.file("b.db")};

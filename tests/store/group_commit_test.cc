@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "store/log_store.h"
+#include "store/thread_priority.h"
 #include "store_test_util.h"
 
 namespace tandem::store {
@@ -232,6 +234,47 @@ TEST(GroupCommitTest, CommitIntervalNeverDelaysAFullBatchOrClose) {
   std::thread closer([&] { store.reset(); });  // ...unless the store closes
   EXPECT_TRUE(wait_all(last)) << "closing waited for the interval";
   closer.join();
+}
+
+
+// background_nice lowers the store thread's priority (Linux keeps one per
+// thread), and only that thread's: the caller's is unchanged.
+TEST(GroupCommitTest, BackgroundNiceLowersOnlyTheStoreThreads) {
+  TempDir dir;
+  std::promise<int> store_nice;
+  std::promise<int> merge_nice;
+  bool merged = false;
+  std::unique_ptr<LogStore> store;
+  StoreOptions opts;
+  opts.sync = SyncMode::kNormal;
+  opts.background_nice = 5;
+  opts.compact_after_rows = 2;
+  opts.merge = [&](std::string_view, const std::string*, const std::vector<LogEntry>&,
+                   std::string* out) {
+    if (!merged) {
+      merged = true;
+      merge_nice.set_value(ThisThreadNice());
+    }
+    *out = "merged";
+    return StoreStatus::Ok();
+  };
+  const int caller = ThisThreadNice();
+  ASSERT_TRUE(LogStore::Open(dir.file("s.db"), opts, &store).ok());
+  ASSERT_TRUE(store->Append("d", "u", [&](const StoreStatus& st, uint64_t) {
+    EXPECT_TRUE(st.ok());
+    store_nice.set_value(ThisThreadNice());
+  }).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->Append("d", "v", nullptr).ok());
+  auto f = store_nice.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  auto m = merge_nice.get_future();
+  ASSERT_EQ(m.wait_for(std::chrono::seconds(20)), std::future_status::ready) << "no compaction ran";
+#if defined(__linux__)
+  EXPECT_EQ(f.get(), std::min(19, caller + 5));
+  EXPECT_EQ(m.get(), std::min(19, caller + 5));
+#endif
+  EXPECT_EQ(ThisThreadNice(), caller);
+  store.reset();
 }
 
 }  // namespace
