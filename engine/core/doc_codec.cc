@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <numeric>
+#include <optional>
 
 #include "tandem.pb.h"
 
@@ -176,11 +177,11 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
   EncodeContainerTable(sorted, peers, msg->mutable_containers());
 
   // Sequences.
+  std::optional<ValueColumnWriter> list_values;  // made by the first list value
   for (SequenceSection& s : ops.sequences) s.container = where[s.container];
-  std::sort(ops.sequences.begin(), ops.sequences.end(),
-            [](const SequenceSection& a, const SequenceSection& b) {
-              return a.container < b.container;
-            });
+  std::sort(
+      ops.sequences.begin(), ops.sequences.end(),
+      [](const SequenceSection& a, const SequenceSection& b) { return a.container < b.container; });
   for (SequenceSection& s : ops.sequences) {
     const bool list = ops.containers[perm[s.container]].type == ContainerType::kList;
     if (order == InsertOrder::kById) {
@@ -202,7 +203,8 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
         for (size_t i : idx) {
           InsertOp op = s.ops.inserts[i];
           const uint64_t b = values.size();
-          for (uint64_t v = op.text_begin; v < op.text_end; ++v) values.push_back(std::move(s.values[v]));
+          for (uint64_t v = op.text_begin; v < op.text_end; ++v)
+            values.push_back(std::move(s.values[v]));
           op.text_begin = b;
           op.text_end = values.size();
           rows.push_back(op);
@@ -224,12 +226,12 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
       EncodeRunColumns(s.ops.inserts, s.ops.text, peers, out->mutable_inserts());
       if (list) {
         out->mutable_inserts()->clear_text();
-        ValueColumnWriter values(out->mutable_values());
         for (const InsertOp& op : s.ops.inserts) {
           if (op.deleted) continue;
-          for (uint64_t v = op.text_begin; v < op.text_end; ++v) values.Add(s.values[v], false);
+          if (!list_values) list_values.emplace(msg->mutable_list_values());
+          for (uint64_t v = op.text_begin; v < op.text_end; ++v)
+            list_values->Add(s.values[v], false);
         }
-        values.Finish();
       }
     }
     if (!s.ops.deletes.empty()) EncodeDeleteColumns(s.ops.deletes, peers, out->mutable_deletes());
@@ -243,6 +245,8 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
     }
     PutRuns(dead_peers, out->mutable_dead_container_peer_runs());
   }
+
+  if (list_values) list_values->Finish();
 
   // Map writes.
   if (!ops.map_ops.empty()) {
@@ -345,9 +349,13 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
     return Status::Ok();
   };
 
-  // Sequences.
+  // Sequences. List values come in one column for the message, or (as
+  // writers wrote them before) one per list section.
   out->sequences.resize(static_cast<size_t>(msg.sequences_size()));
   std::string placeholders;  // for lists longer than kShortPlaceholders
+  const bool shared_values = msg.has_list_values();
+  ValueReader list_values(msg.list_values());
+  size_t list_values_left = list_values.size();
   for (int i = 0; i < msg.sequences_size(); ++i) {
     const wire::SequenceOps& in = msg.sequences(i);
     SequenceSection& sec = out->sequences[static_cast<size_t>(i)];
@@ -359,22 +367,33 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
       // The placeholder text is implied: one byte per visible item, which
       // must match the values column (bounded by the message size).
       if (!in.inserts().text().empty()) return Status::Corrupt("list inserts carry text");
+      if (shared_values && in.has_values())
+        return Status::Corrupt("list values given both per list and for the message");
+      const uint64_t available =
+          shared_values ? list_values_left : static_cast<uint64_t>(in.values().kinds().size());
       uint64_t visible = 0;
       for (uint64_t ld : in.inserts().len_deleted()) {
         if (!(ld & 1)) visible += ld >> 1;
-        if (visible > static_cast<uint64_t>(in.values().kinds().size()))
-          return Status::Corrupt("list inserts and values differ in length");
+        if (visible > available) return Status::Corrupt("list inserts and values differ in length");
       }
-      if (visible != static_cast<uint64_t>(in.values().kinds().size()))
+      if (!shared_values && visible != available)
         return Status::Corrupt("list inserts and values differ in length");
       s = DecodeRunColumns(in.inserts(), Placeholders(visible, &placeholders), peers, &sec.ops);
       if (!s.ok()) return s;
-      ValueReader values(in.values());
-      s = values.ReadList(visible, &sec.values);
-      if (!s.ok()) return s;
-      s = values.Finish();
-      if (!s.ok()) return s;
-      sec.scalars_only = values.containers() == 0;
+      if (shared_values) {
+        const size_t containers = list_values.containers();
+        s = list_values.ReadList(visible, &sec.values);
+        if (!s.ok()) return s;
+        list_values_left -= visible;
+        sec.scalars_only = list_values.containers() == containers;
+      } else {
+        ValueReader values(in.values());
+        s = values.ReadList(visible, &sec.values);
+        if (!s.ok()) return s;
+        s = values.Finish();
+        if (!s.ok()) return s;
+        sec.scalars_only = values.containers() == 0;
+      }
     } else {
       if (in.values().kinds().size() > 0) return Status::Corrupt("text inserts carry values");
       s = DecodeRunColumns(in.inserts(), peers, &sec.ops);
@@ -405,8 +424,7 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
         if (!sec.dead_containers.empty() && !(sec.dead_containers.back().first < id))
           return Status::Corrupt("dead containers are not sorted");
         // Each must lie in a deleted insert row of this section.
-        auto it = std::upper_bound(dead_rows.begin(), dead_rows.end(),
-                                   std::pair(id, UINT64_MAX));
+        auto it = std::upper_bound(dead_rows.begin(), dead_rows.end(), std::pair(id, UINT64_MAX));
         if (it == dead_rows.begin() || std::prev(it)->first.peer != id.peer ||
             id.counter - std::prev(it)->first.counter >= std::prev(it)->second) {
           return Status::Corrupt("dead container outside the deleted inserts");
@@ -416,11 +434,17 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
     }
   }
 
+  if (shared_values) {
+    s = list_values.Finish();  // no value beyond the lists' items
+    if (!s.ok()) return s.Prefixed("list values: ");
+  }
+
   // Map writes.
   if (msg.has_map_ops()) {
     const wire::MapOps& in = msg.map_ops();
     const size_t n = static_cast<size_t>(in.key_size());
-    if (static_cast<size_t>(in.counter_size()) != n || static_cast<size_t>(in.lamport_size()) != n ||
+    if (static_cast<size_t>(in.counter_size()) != n ||
+        static_cast<size_t>(in.lamport_size()) != n ||
         static_cast<size_t>(in.values().kinds().size()) != n) {
       return Status::Corrupt("map columns differ in length");
     }
@@ -511,7 +535,8 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
 Status DecodeDocOps(std::string_view bytes, DocOps* out) {
   StackArena a;
   auto* msg = google::protobuf::Arena::CreateMessage<wire::DocUpdate>(&a.arena);
-  if (bytes.size() > INT32_MAX || !msg->ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+  if (bytes.size() > INT32_MAX ||
+      !msg->ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return Status::Corrupt("update is not a valid protobuf message");
   return DecodeDocMessage(*msg, out);
 }

@@ -27,9 +27,21 @@ std::string Doc::EncodeSnapshot() const {
     pending.AddPending();
     EncodeDocMessage(pending.Take(), InsertOrder::kById, body.mutable_pending());
   }
+  // The list decimals, bit-packed, are as dense as deflate would make them:
+  // they go into the envelope undeflated (docs/format.md), and a load
+  // inflates a fifth of what it would.
+  std::string stored;
+  wire::Values& values = *body.mutable_state()->mutable_list_values();
+  if (!values.decimal_bits().empty()) {
+    wire::DocSnapshotBody tail;
+    tail.mutable_state()->mutable_list_values()->set_allocated_decimal_bits(
+        values.release_decimal_bits());
+    tail.SerializeToString(&stored);
+  }
+  if (values.ByteSizeLong() == 0) body.mutable_state()->clear_list_values();
   std::string bytes;
   body.SerializeToString(&bytes);
-  return WrapSnapshot(bytes, format::kDocSnapshotVersion);
+  return WrapSnapshot(bytes, format::kDocSnapshotVersion, std::move(stored));
 }
 
 // Builds a Doc from a decoded state.
@@ -60,34 +72,18 @@ class DocSnapshotLoader {
         s = LoadSequence(c, ops_.sequences[i]);
         if (!s.ok()) return s;
       }
-      if (later.size() == todo.size()) return Status::Corrupt("snapshot names a container no list element made");
+      if (later.size() == todo.size())
+        return Status::Corrupt("snapshot names a container no list element made");
       todo = std::move(later);
     }
-    for (MapOp& m : ops_.map_ops) {
-      uint32_t c = UINT32_MAX;
-      s = Resolve(m.container, &c);
-      if (!s.ok()) return s;
-      if (c == UINT32_MAX) return Status::Corrupt("snapshot names a container no list element made");
-      MapState& st = *d_.nodes_[c]->map;
-      MapSlot& slot = st.SlotOf(m.key)->second;
-      if (slot.written) return Status::Corrupt("snapshot holds two writes of one map key");
-      slot.id = m.id;
-      slot.lamport = m.lamport;
-      slot.written = true;
-      slot.present = !m.deleted;
-      if (slot.present) {
-        if (m.value.is_container() && d_.nodes_[c]->depth + 1 > d_.limits_.max_depth)
-          return Status::Corrupt("snapshot nests containers deeper than max_depth");
-        slot.value = std::move(m.value);
-        ++st.present;
-      }
-      d_.lamport_ = std::max(d_.lamport_, m.lamport);
-    }
+    s = LoadMapWrites();
+    if (!s.ok()) return s;
     for (const CounterOp& op : ops_.counter_ops) {
       uint32_t c = UINT32_MAX;
       s = Resolve(op.container, &c);
       if (!s.ok()) return s;
-      if (c == UINT32_MAX) return Status::Corrupt("snapshot names a container no list element made");
+      if (c == UINT32_MAX)
+        return Status::Corrupt("snapshot names a container no list element made");
       CounterState& st = *d_.nodes_[c]->counter;
       st.ops.push_back(CounterEntry{op.id, op.delta});
       st.value = WrapAdd(st.value, op.delta);
@@ -196,7 +192,8 @@ class DocSnapshotLoader {
         peer = id.peer;
         next = 0;
       }
-      if (id.counter != next) return Status::Corrupt("snapshot operations of a peer are not contiguous");
+      if (id.counter != next)
+        return Status::Corrupt("snapshot operations of a peer are not contiguous");
       next = id.counter + len;
     }
     if (!ranges.empty()) version_.set(peer, next);
@@ -232,6 +229,87 @@ class DocSnapshotLoader {
     }
     node_of_[i] = c;
     *out = c;
+    return Status::Ok();
+  }
+
+  // Map writes come by id, which in a large map is random key order: one
+  // search per write from the root of, say, 10,000 shape ids, a chain of
+  // cache misses. So the writes are grouped by map (a counting sort, which
+  // keeps each map's writes in id order) and a large map's are put in key
+  // order: its slots are then found by walking forward from the previous
+  // one (keys made by children are already there), one pass over the map.
+  // The key order is sorted on an 8-byte prefix in a compact array: sorting
+  // the writes themselves would reach into them at random.
+  Status LoadMapWrites() {
+    const size_t n = ops_.map_ops.size();
+    if (n == 0) return Status::Ok();
+    std::vector<uint32_t> node(n);
+    for (size_t i = 0; i < n; ++i) {
+      Status s = Resolve(ops_.map_ops[i].container, &node[i]);
+      if (!s.ok()) return s;
+      if (node[i] == UINT32_MAX)
+        return Status::Corrupt("snapshot names a container no list element made");
+    }
+    // After resolving: that can make nodes (a map's child named first here).
+    std::vector<uint32_t> start(d_.nodes_.size() + 1, 0);
+    for (uint32_t c : node) ++start[c + 1];
+    for (size_t c = 1; c < start.size(); ++c) start[c] += start[c - 1];
+    std::vector<uint32_t> order(n);
+    {
+      std::vector<uint32_t> next(start.begin(), start.end() - 1);
+      for (uint32_t i = 0; i < n; ++i) order[next[node[i]]++] = i;
+    }
+    constexpr size_t kSmallMap = 16;  // searched per write, in cache
+    struct Keyed {
+      uint64_t prefix;  // the key's first 8 bytes, big-endian: byte order
+      uint32_t row;
+    };
+    std::vector<Keyed> keyed;
+    for (size_t c = 0; c + 1 < start.size(); ++c) {
+      const uint32_t b = start[c], e = start[c + 1];
+      if (e == b) continue;
+      MapState& st = *d_.nodes_[c]->map;
+      const bool walk = e - b > kSmallMap;
+      if (walk) {
+        keyed.clear();
+        for (uint32_t k = b; k < e; ++k) {
+          const std::string& key = ops_.map_ops[order[k]].key;
+          uint64_t p = 0;
+          for (size_t j = 0; j < 8; ++j)
+            p = (p << 8) | (j < key.size() ? static_cast<unsigned char>(key[j]) : 0);
+          keyed.push_back(Keyed{p, order[k]});
+        }
+        std::sort(keyed.begin(), keyed.end(), [&](const Keyed& x, const Keyed& y) {
+          if (x.prefix != y.prefix) return x.prefix < y.prefix;
+          return ops_.map_ops[x.row].key < ops_.map_ops[y.row].key;
+        });
+        for (uint32_t k = b; k < e; ++k) order[k] = keyed[k - b].row;
+      }
+      auto it = st.slots.begin();
+      for (uint32_t k = b; k < e; ++k) {
+        MapOp& m = ops_.map_ops[order[k]];
+        if (walk) {
+          while (it != st.slots.end() && it->first < m.key) ++it;
+          if (it == st.slots.end() || it->first != m.key)
+            it = st.slots.emplace_hint(it, m.key, MapSlot{});
+        } else {
+          it = st.SlotOf(m.key);
+        }
+        MapSlot& slot = it->second;
+        if (slot.written) return Status::Corrupt("snapshot holds two writes of one map key");
+        slot.id = m.id;
+        slot.lamport = m.lamport;
+        slot.written = true;
+        slot.present = !m.deleted;
+        if (slot.present) {
+          if (m.value.is_container() && d_.nodes_[c]->depth + 1 > d_.limits_.max_depth)
+            return Status::Corrupt("snapshot nests containers deeper than max_depth");
+          slot.value = std::move(m.value);
+          ++st.present;
+        }
+        d_.lamport_ = std::max(d_.lamport_, m.lamport);
+      }
+    }
     return Status::Ok();
   }
 
@@ -295,7 +373,8 @@ class DocSnapshotLoader {
             if (n.depth + 1 > d_.limits_.max_depth)
               return Status::Corrupt("snapshot nests containers deeper than max_depth");
             const OpId id{op.id.peer, op.id.counter + k};
-            if (d_.item_containers_.count(id)) return Status::Corrupt("snapshot repeats an element id");
+            if (d_.item_containers_.count(id))
+              return Status::Corrupt("snapshot repeats an element id");
             d_.NewItemContainer(c, id, v.container_type());
           }
         }
@@ -343,7 +422,7 @@ Status Doc::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr<
   google::protobuf::Arena arena(SnapshotArenaOptions(body.size()));
   wire::DocSnapshotBody& msg =
       *google::protobuf::Arena::CreateMessage<wire::DocSnapshotBody>(&arena);
-  if (body.size() > INT32_MAX || !msg.ParseFromArray(body.data(), static_cast<int>(body.size())))
+  if (!ParseSnapshotBody(unwrapped, &msg))
     return Status::Corrupt("snapshot body is not a valid protobuf message");
   DocOps state;
   s = DecodeDocMessage(msg.state(), &state);
@@ -357,7 +436,8 @@ Status Doc::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr<
     s = DecodeDocMessage(msg.pending(), &pending);
     if (!s.ok()) return Status::Corrupt("snapshot pending operations: " + s.message());
     uint64_t rows = pending.map_ops.size() + pending.counter_ops.size() + pending.noops.size();
-    for (const auto& sec : pending.sequences) rows += sec.ops.inserts.size() + sec.ops.deletes.size();
+    for (const auto& sec : pending.sequences)
+      rows += sec.ops.inserts.size() + sec.ops.deletes.size();
     if (rows > limits.max_pending_ops)
       return Status::LimitExceeded("snapshot holds more pending operations than max_pending_ops");
     doc->ApplyOps(std::move(pending), "snapshot", nullptr);

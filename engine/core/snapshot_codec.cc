@@ -82,9 +82,8 @@ Status Text::DecodeSnapshot(std::string_view bytes, PeerId peer, std::unique_ptr
   // them all at the end; blocks are sized after the body.
   google::protobuf::Arena arena(SnapshotArenaOptions(body.size()));
   wire::SnapshotBody& msg = *google::protobuf::Arena::CreateMessage<wire::SnapshotBody>(&arena);
-  if (body.size() > INT32_MAX || !msg.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+  if (!ParseSnapshotBody(unwrapped, &msg))
     return Status::Corrupt("snapshot body is not a valid protobuf message");
-  }
   const std::span<const PeerId> peers(msg.peers().data(), static_cast<size_t>(msg.peers_size()));
   Status s = CheckPeerTable(peers);
   if (!s.ok()) return s;

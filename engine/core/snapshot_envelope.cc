@@ -25,12 +25,13 @@ struct FreeDecompressor {
   void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
 };
 
-bool RawDeflate(const std::string& in, std::string* out) {
-  std::unique_ptr<libdeflate_compressor, FreeCompressor> c(
-      libdeflate_alloc_compressor(format::kSnapshotDeflateLevel));
+bool RawDeflate(const std::string& in, std::string* out,
+                int level = format::kSnapshotDeflateLevel) {
+  std::unique_ptr<libdeflate_compressor, FreeCompressor> c(libdeflate_alloc_compressor(level));
   if (!c) return false;
   out->resize(libdeflate_deflate_compress_bound(c.get(), in.size()));
-  const size_t n = libdeflate_deflate_compress(c.get(), in.data(), in.size(), out->data(), out->size());
+  const size_t n =
+      libdeflate_deflate_compress(c.get(), in.data(), in.size(), out->data(), out->size());
   out->resize(n);
   return n > 0;
 }
@@ -48,17 +49,31 @@ bool RawInflate(const std::string& in, char* out, size_t size) {
 
 }  // namespace
 
-std::string WrapSnapshot(const std::string& body, uint32_t format_version) {
+std::string WrapSnapshot(const std::string& body, uint32_t format_version, std::string stored) {
+  std::string joined;
+  const std::string* main = &body;
+  if (!stored.empty()) {
+    // A trial at the fastest level: enough to tell dense bits from a
+    // column deflate would shrink (a list of one repeated coordinate).
+    std::string trial;
+    if (RawDeflate(stored, &trial, 1) && trial.size() < stored.size() - stored.size() / 8) {
+      joined.reserve(body.size() + stored.size());
+      joined.append(body).append(stored);
+      main = &joined;
+      stored.clear();
+    }
+  }
   wire::Snapshot snapshot;
   snapshot.set_format_version(format_version);
-  snapshot.set_body_size(body.size());
+  snapshot.set_body_size(main->size());
   std::string packed;
-  if (RawDeflate(body, &packed) && packed.size() < body.size()) {
+  if (RawDeflate(*main, &packed) && packed.size() < main->size()) {
     snapshot.set_deflated(true);
     snapshot.set_body(std::move(packed));
   } else {
-    snapshot.set_body(body);
+    snapshot.set_body(*main);
   }
+  if (!stored.empty()) snapshot.set_stored(std::move(stored));
   std::string out;
   snapshot.SerializeToString(&out);
   return out;
@@ -91,17 +106,29 @@ Status UnwrapSnapshot(std::string_view bytes, uint32_t format_version, SnapshotB
   } else {
     if (snapshot.body_size() != snapshot.body().size())
       return Status::Corrupt("snapshot body size does not match");
-    body->stored_ = std::move(*snapshot.mutable_body());
-    body->bytes_ = body->stored_;
+    body->plain_ = std::move(*snapshot.mutable_body());
+    body->bytes_ = body->plain_;
   }
+  body->stored_part_ = std::move(*snapshot.mutable_stored());
   return Status::Ok();
 }
 
 Status UnwrapSnapshot(std::string_view bytes, uint32_t format_version, std::string* body) {
   SnapshotBody b;
   Status s = UnwrapSnapshot(bytes, format_version, &b);
-  if (s.ok()) body->assign(b.bytes());
+  if (s.ok()) {
+    body->assign(b.bytes());
+    body->append(b.stored());
+  }
   return s;
+}
+
+bool ParseSnapshotBody(const SnapshotBody& body, google::protobuf::MessageLite* msg) {
+  const std::string_view bytes = body.bytes();
+  if (bytes.size() > INT32_MAX ||
+      !msg->ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return false;
+  return body.stored().empty() || msg->MergeFromString(body.stored());
 }
 
 google::protobuf::ArenaOptions SnapshotArenaOptions(size_t body_size) {

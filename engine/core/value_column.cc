@@ -86,6 +86,29 @@ inline int32_t JoinPlanes(const unsigned char* planes, size_t n, size_t j, int w
   return Unzigzag(z);
 }
 
+// An 8-byte word whose first byte is its lowest (both ways).
+inline uint64_t FromLittleEndian(uint64_t w) {
+  if constexpr (std::endian::native == std::endian::big) return __builtin_bswap64(w);
+  return w;
+}
+
+// Decimal j of `width` bits each in the `size` bytes at `data` (j is below
+// the column's count, so its bits are inside). One unaligned 8-byte load
+// where 8 bytes remain, else byte by byte.
+inline int32_t ReadBits(const unsigned char* data, size_t size, size_t j, int width) {
+  const uint64_t at = uint64_t{j} * static_cast<uint64_t>(width);
+  const size_t byte = static_cast<size_t>(at / 8);
+  uint64_t w = 0;
+  if (size - byte >= 8) {
+    std::memcpy(&w, data + byte, 8);
+  } else {
+    for (size_t k = 0; byte + k < size; ++k) w |= uint64_t{data[byte + k]} << (8 * k);
+  }
+  w = FromLittleEndian(w);
+  const uint64_t mask = (uint64_t{1} << width) - 1;
+  return Unzigzag(static_cast<uint32_t>((w >> (at % 8)) & mask));
+}
+
 // Doubles as Values, for vector::insert: it sizes the vector once and
 // makes each Value in place.
 struct DoubleValues {
@@ -184,20 +207,32 @@ void ValueColumnWriter::Add(const Value& v, bool deleted) {
       kind(v.kind() == Value::Kind::kString ? kString : kBytes);
       out_->add_strings(std::string(v.as_string()));
       return;
-    case Value::Kind::kContainer: return kind(kContainerBase + static_cast<uint32_t>(v.container_type()));
+    case Value::Kind::kContainer:
+      return kind(kContainerBase + static_cast<uint32_t>(v.container_type()));
   }
 }
 
 void ValueColumnWriter::Finish() {
   if (decimals_.empty()) return;
   const size_t n = decimals_.size();
-  const int width = std::max(1, static_cast<int>(std::bit_width(decimal_bits_) + 7) / 8);
-  std::string* planes = out_->mutable_decimal_planes();
-  planes->resize(1 + static_cast<size_t>(width) * n);
-  char* p = planes->data();
-  *p++ = static_cast<char>(width);
-  for (int k = 0; k < width; ++k, p += n)
-    for (size_t j = 0; j < n; ++j) p[j] = static_cast<char>(decimals_[j] >> (8 * k));
+  const uint32_t width = std::max(1u, static_cast<uint32_t>(std::bit_width(decimal_bits_)));
+  const uint64_t bits = uint64_t{width} * n;
+  const size_t bytes = static_cast<size_t>((bits + 7) / 8);
+  std::string* out = out_->mutable_decimal_bits();
+  // Eight spare bytes: each decimal is OR-ed in with one 8-byte store.
+  out->assign(2 + bytes + 8, '\0');
+  (*out)[0] = static_cast<char>(width);
+  (*out)[1] = static_cast<char>(bytes * 8 - bits);
+  char* data = out->data() + 2;
+  uint64_t at = 0;
+  for (uint32_t z : decimals_) {
+    uint64_t w;
+    std::memcpy(&w, data + at / 8, 8);
+    w = FromLittleEndian(FromLittleEndian(w) | uint64_t{z} << (at % 8));
+    std::memcpy(data + at / 8, &w, 8);
+    at += width;
+  }
+  out->resize(2 + bytes);
   decimals_.clear();
   decimal_bits_ = 0;
 }
@@ -208,25 +243,49 @@ ValueReader::ValueReader(const wire::Values& in)
       kinds_size_(in.kinds().size()),
       rounding_(std::fegetround()) {
   const std::string& planes = in.decimal_planes();
-  if (planes.empty()) {
+  const std::string& bits = in.decimal_bits();
+  const int layouts = !planes.empty() + !bits.empty() + (in.decimals_size() > 0);
+  if (layouts > 1) {
+    planes_error_ = "decimals given in two layouts";
+  } else if (!bits.empty()) {
+    const size_t width = bits.size() >= 2 ? static_cast<unsigned char>(bits[0]) : 0;
+    const size_t pad = bits.size() >= 2 ? static_cast<unsigned char>(bits[1]) : 0;
+    const size_t data = bits.size() - std::min<size_t>(bits.size(), 2);
+    const uint64_t used = uint64_t{data} * 8 - std::min<uint64_t>(pad, uint64_t{data} * 8);
+    if (width < 1 || width > 32 || pad > 7 || (data == 0 && pad != 0) || used % width != 0) {
+      planes_error_ = "decimal bits have a bad width or padding";
+    } else if (data > 0 && (static_cast<unsigned char>(bits.back()) >> (8 - pad)) != 0) {
+      planes_error_ = "decimal bits have padding that is not zero";  // one encoding per column
+    } else {
+      bits_ = reinterpret_cast<const unsigned char*>(bits.data()) + 2;
+      bits_size_ = data;
+      width_ = static_cast<int>(width);
+      layout_ = Layout::kBits;
+      decimals_ = static_cast<size_t>(used / width);
+    }
+  } else if (!planes.empty()) {
+    const int width = static_cast<unsigned char>(planes[0]);
+    if (width < 1 || width > 4 || (planes.size() - 1) % static_cast<size_t>(width) != 0) {
+      planes_error_ = "decimal planes have a bad width";
+    } else {
+      planes_ = reinterpret_cast<const unsigned char*>(planes.data()) + 1;
+      width_ = width;
+      layout_ = Layout::kPlanes;
+      decimals_ = (planes.size() - 1) / static_cast<size_t>(width);
+    }
+  } else {
     packed_ = in.decimals().data();
     decimals_ = static_cast<size_t>(in.decimals_size());
-    return;
-  }
-  const int width = static_cast<unsigned char>(planes[0]);
-  if (width < 1 || width > 4 || (planes.size() - 1) % static_cast<size_t>(width) != 0) {
-    planes_error_ = "decimal planes have a bad width";
-  } else if (in.decimals_size() > 0) {
-    planes_error_ = "decimals given both as planes and packed";
-  } else {
-    planes_ = reinterpret_cast<const unsigned char*>(planes.data()) + 1;
-    width_ = width;
-    decimals_ = (planes.size() - 1) / static_cast<size_t>(width);
   }
 }
 
 int32_t ValueReader::Decimal(size_t j) const {
-  return width_ == 0 ? packed_[j] : JoinPlanes(planes_, decimals_, j, width_);
+  switch (layout_) {
+    case Layout::kBits: return ReadBits(bits_, bits_size_, j, width_);
+    case Layout::kPlanes: return JoinPlanes(planes_, decimals_, j, width_);
+    case Layout::kPacked: break;
+  }
+  return packed_[j];
 }
 
 Status ValueReader::Next(Value* out, bool* deleted) {
@@ -304,25 +363,32 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
       // joins the planes and divides a block at a time (vectorised) before
       // the values are made, in one insert (a push per value would store
       // the vector's end after each, as a Value's byte stores may alias it).
-      auto read = [&](auto width) {
+      auto read = [&](auto decimal) {
         constexpr size_t kBlock = 64;
         double block[kBlock];
         for (size_t j0 = 0; j0 < count; j0 += kBlock) {
           const size_t b = std::min(kBlock, count - j0);
-          for (size_t j = 0; j < b; ++j) {
-            const int32_t v = width == 0 ? packed_[m0 + j0 + j]
-                                         : JoinPlanes(planes_, decimals_, m0 + j0 + j, width);
-            block[j] = static_cast<double>(v) / scale;
-          }
+          for (size_t j = 0; j < b; ++j)
+            block[j] = static_cast<double>(decimal(m0 + j0 + j)) / scale;
           out->insert(out->end(), DoubleValues{block}, DoubleValues{block + b});
         }
       };
-      switch (width_) {
-        case 1: read(std::integral_constant<int, 1>{}); break;
-        case 2: read(std::integral_constant<int, 2>{}); break;
-        case 3: read(std::integral_constant<int, 3>{}); break;
-        case 4: read(std::integral_constant<int, 4>{}); break;
-        default: read(std::integral_constant<int, 0>{});  // the packed column
+      auto planes = [&](auto width) {
+        read([&](size_t j) { return JoinPlanes(planes_, decimals_, j, width); });
+      };
+      switch (layout_) {
+        case Layout::kBits:
+          read([&](size_t j) { return ReadBits(bits_, bits_size_, j, width_); });
+          break;
+        case Layout::kPlanes:
+          switch (width_) {
+            case 1: planes(std::integral_constant<int, 1>{}); break;
+            case 2: planes(std::integral_constant<int, 2>{}); break;
+            case 3: planes(std::integral_constant<int, 3>{}); break;
+            default: planes(std::integral_constant<int, 4>{}); break;
+          }
+          break;
+        case Layout::kPacked: read([&](size_t j) { return packed_[j]; }); break;
       }
       done += count;
       m_ = m0 + count;

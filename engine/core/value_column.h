@@ -8,9 +8,10 @@
 // SIGMOD 2024): a whiteboard's point takes 3 bytes instead of 8, and its
 // snapshot is smaller before and after deflate, and loads faster.
 // The division is IEEE-exact-rounded, and the writer keeps a decimal only
-// if dividing gives back the very same bits. The decimals travel as byte
-// planes (all low bytes, then all next bytes...), which deflate packs
-// smaller and inflates faster than interleaved integers.
+// if dividing gives back the very same bits. The decimals travel
+// bit-packed at the width the largest needs: as dense as deflate made the
+// byte planes they travelled as before, so a snapshot stores them
+// undeflated and a load does not inflate them.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +33,7 @@ class ValueColumnWriter {
   explicit ValueColumnWriter(wire::Values* out);
   // `deleted`: a map write that deletes its key (the value is ignored).
   void Add(const Value& v, bool deleted);
-  // Writes the decimals' planes: the column is complete only after this.
+  // Writes the decimals' bits: the column is complete only after this.
   void Finish();
 
  private:
@@ -74,9 +75,14 @@ class ValueReader {
   const unsigned char* kinds_;
   size_t kinds_size_;
   int rounding_;  // the thread's rounding mode when the reader was made
-  // The decimals: `width_` byte planes of `decimals_` bytes at `planes_`,
-  // or (width_ 0) the old packed column at `packed_`. A malformed `decimal_planes`
-  // leaves decimals_ 0, and planes_error_ says why.
+  // The decimals_ decimals: `width_` bits each in the bits_size_ bytes at
+  // `bits_`, or `width_` byte planes at `planes_`, or the old packed column
+  // at `packed_`. A malformed column leaves decimals_ 0, and planes_error_
+  // says why.
+  enum class Layout { kPacked, kPlanes, kBits };
+  Layout layout_ = Layout::kPacked;
+  const unsigned char* bits_ = nullptr;
+  size_t bits_size_ = 0;
   const unsigned char* planes_ = nullptr;
   const int32_t* packed_ = nullptr;
   size_t decimals_ = 0;
