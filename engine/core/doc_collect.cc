@@ -101,13 +101,13 @@ void DocCollector::AddRun(SequenceSection& sec, bool list, const SeqState& st, c
     op.text_end = sec.ops.text.size();
     if (list) {
       for (uint64_t k = 0; k < op.len; ++k) {
-        const Value* v = st.values.Find(r.peer, op.id.counter + k);
+        const std::optional<Value> v = st.values.Find(r.peer, op.id.counter + k);
         sec.values.push_back(v ? *v : Value::Null());
       }
     }
   } else if (list) {
     for (uint64_t k = 0; k < op.len; ++k) {
-      const Value* v = st.values.Find(r.peer, op.id.counter + k);
+      const std::optional<Value> v = st.values.Find(r.peer, op.id.counter + k);
       if (v && v->is_container())
         sec.dead_containers.emplace_back(OpId{pid, op.id.counter + k}, v->container_type());
     }

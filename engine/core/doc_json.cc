@@ -139,7 +139,7 @@ void Doc::JsonOf(uint32_t c, std::string* out) const {
           for (uint32_t k = 0; k < r.len; ++k) {
             if (!first) out->push_back(',');
             first = false;
-            const Value* v = st.values.Find(r.peer, r.counter + k);
+            const std::optional<Value> v = st.values.Find(r.peer, r.counter + k);
             if (!v) {
               *out += "null";
               continue;

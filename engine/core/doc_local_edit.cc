@@ -79,7 +79,7 @@ void LocalSeqDelete(Doc* doc, uint32_t c, uint64_t from, uint64_t n) {
       rec->items.push_back({OpId{p, d.counter}, d.len});
       // Before Drop, which forgets the values of deleted items.
       for (uint64_t k = 0; list && k < d.len; ++k) {
-        const Value* v = s.values.Find(d.peer, d.counter + k);
+        const std::optional<Value> v = s.values.Find(d.peer, d.counter + k);
         rec->values.push_back(v ? *v : Value::Null());
       }
     }

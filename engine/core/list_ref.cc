@@ -21,7 +21,7 @@ std::optional<Value> ListRef::Get(uint64_t index) const {
   const SeqState& s = Seq(doc_, index_);
   if (index >= s.seq.size().chars) return std::nullopt;
   RunTree::Loc loc = s.seq.tree().FindChar(index);
-  const Value* v = s.values.Find(loc.run().peer, loc.run().counter + loc.off);
+  const std::optional<Value> v = s.values.Find(loc.run().peer, loc.run().counter + loc.off);
   return v ? *v : Value::Null();
 }
 
@@ -29,7 +29,7 @@ std::optional<Container> ListRef::GetContainer(uint64_t index) const {
   const SeqState& s = Seq(doc_, index_);
   if (index >= s.seq.size().chars) return std::nullopt;
   RunTree::Loc loc = s.seq.tree().FindChar(index);
-  const Value* v = s.values.Find(loc.run().peer, loc.run().counter + loc.off);
+  const std::optional<Value> v = s.values.Find(loc.run().peer, loc.run().counter + loc.off);
   if (!v || !v->is_container()) return std::nullopt;
   return doc_->ItemContainer(s.seq.IdAt(loc));
 }
@@ -43,7 +43,7 @@ std::vector<Value> ListRef::ToVector() const {
       const Run& r = l->runs[i];
       if (r.deleted()) continue;
       for (uint32_t k = 0; k < r.len; ++k) {
-        const Value* v = s.values.Find(r.peer, r.counter + k);
+        const std::optional<Value> v = s.values.Find(r.peer, r.counter + k);
         out.push_back(v ? *v : Value::Null());
       }
     }

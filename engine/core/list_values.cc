@@ -1,25 +1,60 @@
 #include "list_values.h"
 
+#include <algorithm>
+
 namespace tandem {
+
+namespace {
+
+bool AllDoubles(const std::vector<Value>& values) {
+  return std::all_of(values.begin(), values.end(),
+                     [](const Value& v) { return v.kind() == Value::Kind::kDouble; });
+}
+
+void AppendDoubles(const std::vector<Value>& values, std::vector<double>* out) {
+  out->reserve(out->size() + values.size());
+  for (const Value& v : values) out->push_back(v.as_double());
+}
+
+}  // namespace
+
+void ListValues::Chunk::Widen() {
+  values.reserve(doubles.size());
+  for (size_t i = 0; i < doubles.size(); ++i)
+    values.push_back(!gone.empty() && gone[i] ? Value::Null() : Value::Double(doubles[i]));
+  doubles.clear();
+  doubles.shrink_to_fit();
+}
 
 bool ListValues::Put(PeerIndex peer, uint64_t counter, std::vector<Value> values) {
   if (values.empty()) return false;
+  const bool doubles = AllDoubles(values);
   // Values pushed one after another continue the previous chunk.
   auto it = chunks_.lower_bound(Key{peer, counter});
   if (it != chunks_.begin()) {
     auto prev = std::prev(it);
-    if (prev->first.first == peer && prev->first.second + prev->second.values.size() == counter &&
-        prev->second.live == prev->second.values.size()) {
-      prev->second.live += values.size();
-      for (Value& v : values) prev->second.values.push_back(std::move(v));
+    Chunk& c = prev->second;
+    if (prev->first.first == peer && prev->first.second + c.size() == counter &&
+        c.live == c.size()) {
+      c.live += values.size();
+      if (!c.doubles.empty() && !doubles) c.Widen();
+      if (!c.doubles.empty()) {
+        AppendDoubles(values, &c.doubles);
+      } else {
+        for (Value& v : values) c.values.push_back(std::move(v));
+      }
       if (grown_.empty() || grown_.back() != prev->first) grown_.push_back(prev->first);
-      if (!prev->second.gone.empty()) prev->second.gone.resize(prev->second.values.size(), false);
+      if (!c.gone.empty()) c.gone.resize(c.size(), false);
       return true;
     }
   }
   Chunk c;
   c.live = values.size();
-  c.values = std::move(values);
+  if (doubles) {
+    AppendDoubles(values, &c.doubles);
+  } else {
+    c.values = std::move(values);
+  }
   chunks_.emplace_hint(it, Key{peer, counter}, std::move(c));
   return false;
 }
@@ -27,18 +62,23 @@ bool ListValues::Put(PeerIndex peer, uint64_t counter, std::vector<Value> values
 void ListValues::ShrinkGrown() {
   for (const Key& k : grown_) {
     auto it = chunks_.find(k);
-    if (it != chunks_.end()) it->second.values.shrink_to_fit();
+    if (it == chunks_.end()) continue;
+    it->second.values.shrink_to_fit();
+    it->second.doubles.shrink_to_fit();
   }
   grown_.clear();
 }
 
-const Value* ListValues::Find(PeerIndex peer, uint64_t counter) const {
+std::optional<Value> ListValues::Find(PeerIndex peer, uint64_t counter) const {
   auto it = chunks_.upper_bound(Key{peer, counter});
-  if (it == chunks_.begin()) return nullptr;
+  if (it == chunks_.begin()) return std::nullopt;
   --it;
-  if (it->first.first != peer || counter - it->first.second >= it->second.values.size())
-    return nullptr;
-  return &it->second.values[counter - it->first.second];
+  const Chunk& c = it->second;
+  const uint64_t i = counter - it->first.second;
+  if (it->first.first != peer || i >= c.size()) return std::nullopt;
+  if (c.doubles.empty()) return c.values[i];
+  if (!c.gone.empty() && c.gone[i]) return Value::Null();
+  return Value::Double(c.doubles[i]);
 }
 
 void ListValues::Drop(PeerIndex peer, uint64_t counter, uint64_t len) {
@@ -49,17 +89,19 @@ void ListValues::Drop(PeerIndex peer, uint64_t counter, uint64_t len) {
     Chunk& c = it->second;
     const uint64_t start = it->first.second;
     const uint64_t lo = std::max(start, counter);
-    const uint64_t hi = std::min<uint64_t>(start + c.values.size(), end);
-    if (lo < hi && c.gone.empty()) c.gone.assign(c.values.size(), false);
+    const uint64_t hi = std::min<uint64_t>(start + c.size(), end);
+    if (lo < hi && c.gone.empty()) c.gone.assign(c.size(), false);
     for (uint64_t i = lo; i < hi; ++i) {
       // Each item is dropped once, though concurrent deletes of one item
       // come here once each. A container value stays: the container
       // outlives its element.
       if (c.gone[i - start]) continue;
       c.gone[i - start] = true;
-      Value& v = c.values[i - start];
-      if (v.is_container()) continue;
-      v = Value::Null();
+      if (c.doubles.empty()) {
+        Value& v = c.values[i - start];
+        if (v.is_container()) continue;
+        v = Value::Null();
+      }
       if (c.live > 0) --c.live;
     }
     it = c.live == 0 ? chunks_.erase(it) : std::next(it);
@@ -69,7 +111,8 @@ void ListValues::Drop(PeerIndex peer, uint64_t counter, uint64_t len) {
 uint64_t ListValues::MemoryUsage() const {
   uint64_t n = 0;
   for (const auto& [k, c] : chunks_) {
-    n += 64 + c.values.capacity() * sizeof(Value) + c.gone.capacity() / 8;
+    n += 64 + c.values.capacity() * sizeof(Value) + c.doubles.capacity() * sizeof(double) +
+         c.gone.capacity() / 8;
     for (const Value& v : c.values) n += v.HeapBytes();
   }
   return n;

@@ -320,7 +320,7 @@ void UndoManager::CopyContent(uint32_t src, uint32_t dst) {
           if (r.deleted()) continue;
           old_ids.push_back({OpId{s.seq.peers().id(r.peer), r.counter}, r.len});
           for (uint32_t k = 0; list && k < r.len; ++k) {
-            const Value* v = s.values.Find(r.peer, r.counter + k);
+            const std::optional<Value> v = s.values.Find(r.peer, r.counter + k);
             values.push_back(v ? *v : Value::Null());
           }
         }
