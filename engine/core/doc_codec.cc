@@ -329,7 +329,7 @@ std::string EncodeDocOps(DocOps ops) {
   return out;
 }
 
-Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
+Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubles) {
   if (msg.format_version() != format::kDocUpdateVersion) {
     return Status::Unsupported("document update format version " +
                                std::to_string(msg.format_version()));
@@ -382,8 +382,10 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out) {
       if (!s.ok()) return s;
       if (shared_values) {
         const size_t containers = list_values.containers();
-        s = list_values.ReadList(visible, &sec.values);
-        if (!s.ok()) return s;
+        if (!list_doubles || !list_values.ReadDoubles(visible, &sec.doubles)) {
+          s = list_values.ReadList(visible, &sec.values);
+          if (!s.ok()) return s;
+        }
         list_values_left -= visible;
         sec.scalars_only = list_values.containers() == containers;
       } else {

@@ -7,18 +7,16 @@
 // replica's state (docs/format.md): what decodes is safe to hand to a Doc.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
-
-#include "doc_ops.h"
-#include "status.h"
-
-#include <span>
 #include <vector>
 
 #include <google/protobuf/repeated_ptr_field.h>
 
 #include "columns.h"
+#include "doc_ops.h"
+#include "status.h"
 
 namespace tandem::wire {
 class DocUpdate;
@@ -39,8 +37,9 @@ Status DecodeContainerTable(const google::protobuf::RepeatedPtrField<wire::Conta
 
 void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg);
 std::string EncodeDocOps(DocOps ops);
-// On error *out is unspecified.
-Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out);
+// On error *out is unspecified. `list_doubles`: a List section whose values
+// are all plain doubles gets them in SequenceSection::doubles.
+Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubles = false);
 Status DecodeDocOps(std::string_view bytes, DocOps* out);
 
 }  // namespace tandem

@@ -30,6 +30,10 @@ struct SequenceSection {
   uint32_t container = 0;  // position in DocOps::containers
   UpdateOps ops;
   std::vector<Value> values;
+  // Instead of `values`, when the decoder was asked for it (a snapshot's
+  // loader) and every value is a plain double: the form ListValues keeps
+  // them in, without making a Value of each first.
+  std::vector<double> doubles;
   // List items in deleted runs whose value is a container, sorted by id.
   std::vector<std::pair<OpId, ContainerType>> dead_containers;
   // No value is a container: set by the decoder, which sees every kind, so

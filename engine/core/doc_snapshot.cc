@@ -357,7 +357,18 @@ class DocSnapshotLoader {
       ForEachSnapshotRun(
           op, std::string_view(ops.text).substr(op.text_begin, op.text_end - op.text_begin),
           ops.ascii || list, local, [&loader](const Run& r) { loader.Add(r); });
-      if (list && !op.deleted) {
+      if (list && !op.deleted && !sec.doubles.empty()) {
+        // Plain doubles (scalars: no container to make). A list pushed in
+        // one go is one row: take the whole vector.
+        std::vector<double> ds;
+        if (op.text_begin == 0 && op.len == sec.doubles.size()) {
+          ds = std::move(sec.doubles);
+        } else {
+          ds.assign(sec.doubles.begin() + static_cast<ptrdiff_t>(op.text_begin),
+                    sec.doubles.begin() + static_cast<ptrdiff_t>(op.text_begin + op.len));
+        }
+        n.seq->values.PutDoubles(local(op.id.peer), op.id.counter, std::move(ds));
+      } else if (list && !op.deleted) {
         // The row's values: row `op` holds values [text_begin, text_end).
         // A list pushed in one go is one row: take the whole vector.
         std::vector<Value> vals;
@@ -429,7 +440,7 @@ static Status DecodeSnapshotOps(std::string_view bytes, DocOps* state,
       *google::protobuf::Arena::CreateMessage<wire::DocSnapshotBody>(&arena);
   if (!ParseSnapshotBody(unwrapped, &msg))
     return Status::Corrupt("snapshot body is not a valid protobuf message");
-  s = DecodeDocMessage(msg.state(), state);
+  s = DecodeDocMessage(msg.state(), state, /*list_doubles=*/true);
   if (!s.ok()) return s.Prefixed("snapshot state: ");
   if (msg.has_pending()) {
     s = DecodeDocMessage(msg.pending(), &pending->emplace());

@@ -59,6 +59,14 @@ bool ListValues::Put(PeerIndex peer, uint64_t counter, std::vector<Value> values
   return false;
 }
 
+void ListValues::PutDoubles(PeerIndex peer, uint64_t counter, std::vector<double> values) {
+  if (values.empty()) return;
+  Chunk c;
+  c.live = values.size();
+  c.doubles = std::move(values);
+  chunks_.emplace(Key{peer, counter}, std::move(c));
+}
+
 void ListValues::ShrinkGrown() {
   for (const Key& k : grown_) {
     auto it = chunks_.find(k);

@@ -23,6 +23,9 @@ class ListValues {
   // true when it grew an existing chunk (call ShrinkGrown once a batch of
   // puts is done: growth leaves up to half of a chunk's capacity unused).
   bool Put(PeerIndex peer, uint64_t counter, std::vector<Value> values);
+  // The same for plain doubles, as a new chunk (a snapshot's load: each
+  // row starts where no other chunk of its peer ends).
+  void PutDoubles(PeerIndex peer, uint64_t counter, std::vector<double> values);
   void ShrinkGrown();
   // The value of an item (a copy), or nullopt if it has none (no item);
   // a deleted item's is null, unless it held a container, which it keeps.

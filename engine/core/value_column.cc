@@ -414,6 +414,62 @@ Status ValueReader::ReadList(size_t n, std::vector<Value>* out) {
   return Status::Ok();
 }
 
+bool ValueReader::ReadDoubles(size_t n, std::vector<double>* out) {
+  if (n > kinds_size_ - k_) return false;
+  // Every kind first, so that nothing is read unless all of it is.
+  const size_t end = k_ + n;
+  size_t decimals = 0, raw = 0;
+  for (size_t k = k_; k < end;) {
+    const uint32_t kind = kinds_[k];
+    const size_t e = RunEnd(kinds_, k, end);
+    if (kind == kDouble) {
+      raw += e - k;
+    } else if (kind >= kDecimalBase && kind <= kDecimalBase + kMaxExponent) {
+      decimals += e - k;
+    } else {
+      return false;
+    }
+    k = e;
+  }
+  if (decimals > decimals_ - m_ || raw > static_cast<size_t>(in_.doubles_size() - d_)) return false;
+  const size_t base = out->size();
+  out->resize(base + n);
+  double* dst = out->data() + base;
+  const double* doubles = in_.doubles().data();
+  NearestRounding nearest(rounding_);
+  for (size_t k = k_; k < end;) {
+    const uint32_t kind = kinds_[k];
+    const size_t e = RunEnd(kinds_, k, end);
+    const size_t count = e - k;
+    if (kind == kDouble) {
+      std::copy(doubles + d_, doubles + d_ + count, dst);
+      d_ += static_cast<int>(count);
+    } else {
+      const double scale = kPow10[kind - kDecimalBase];
+      size_t j = 0;
+      if (layout_ == Layout::kBits) {
+        // One 8-byte load per decimal while 8 bytes remain (all but the
+        // last few): no branch on the position inside the loop.
+        const uint64_t w = static_cast<uint64_t>(width_);
+        const uint64_t mask = (uint64_t{1} << w) - 1;
+        uint64_t at = m_ * w;
+        for (; j < count && at / 8 + 8 <= bits_size_; ++j, at += w) {
+          uint64_t word;
+          std::memcpy(&word, bits_ + at / 8, 8);
+          const auto z = static_cast<uint32_t>((FromLittleEndian(word) >> (at % 8)) & mask);
+          dst[j] = static_cast<double>(Unzigzag(z)) / scale;
+        }
+      }
+      for (; j < count; ++j) dst[j] = static_cast<double>(Decimal(m_ + j)) / scale;
+      m_ += count;
+    }
+    dst += count;
+    k = e;
+  }
+  k_ = end;
+  return true;
+}
+
 Status ValueReader::Finish() const {
   if (planes_error_) return Status::Corrupt(planes_error_);
   if (k_ != kinds_size_ || i_ != in_.ints_size() || d_ != in_.doubles_size() ||

@@ -62,6 +62,11 @@ class ValueReader {
   Status Next(Value* out, bool* deleted);
   // Appends the next `n` values (no deleted markers) to *out.
   Status ReadList(size_t n, std::vector<Value>* out);
+  // If the next `n` values are all plain doubles (raw or short decimals)
+  // that the columns hold, appends them to *out and returns true; else
+  // reads nothing and returns false (ReadList then reads them, or says
+  // what is wrong).
+  bool ReadDoubles(size_t n, std::vector<double>* out);
   // Every column used up exactly.
   Status Finish() const;
   // How many container values were read.

@@ -404,3 +404,57 @@ TEST(ValueColumn, DecimalsResumeAfterARunOfRawDoubles) {
 
 }  // namespace
 }  // namespace tandem
+
+namespace tandem {
+namespace {
+
+// ReadDoubles: plain doubles (raw or decimal, any layout) come out as
+// doubles, bit for bit; any other kind among them and nothing is read.
+TEST(ValueColumn, ReadDoublesTakesPlainDoublesOrNothing) {
+  std::vector<Value> in;
+  for (int i = 0; i < 300; ++i) {
+    const double d = i % 7 == 0 ? 1.0 / (i + 3) : static_cast<double>(i * 7919 % 100000) / 100;
+    in.push_back(Value::Double(i % 50 == 49 ? d * 10 : d));
+  }
+  wire::Values column;
+  ExpectSameBits(in, RoundTrip(in, &column));
+  ASSERT_GT(column.doubles_size(), 0);  // some raw doubles among the decimals
+  ValueReader r(column);
+  std::vector<double> out;
+  ASSERT_TRUE(r.ReadDoubles(100, &out));
+  ASSERT_TRUE(r.ReadDoubles(200, &out));
+  EXPECT_TRUE(r.Finish().ok());
+  ASSERT_EQ(out.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i)
+    EXPECT_EQ(std::bit_cast<uint64_t>(out[i]), Bits(in[i])) << i;
+
+  // A null among them: nothing read, and ReadList still reads it all.
+  std::vector<Value> mixed(in.begin(), in.begin() + 20);
+  mixed.push_back(Value::Null());
+  wire::Values m;
+  ExpectSameBits(mixed, RoundTrip(mixed, &m));
+  ValueReader rm(m);
+  std::vector<double> none;
+  EXPECT_FALSE(rm.ReadDoubles(mixed.size(), &none));
+  EXPECT_FALSE(rm.ReadDoubles(mixed.size() + 1, &none));  // past the column
+  EXPECT_TRUE(none.empty());
+  std::vector<Value> all;
+  ASSERT_TRUE(rm.ReadList(mixed.size(), &all).ok());
+  EXPECT_TRUE(rm.Finish().ok());
+  ExpectSameBits(mixed, all);
+
+  // Older layouts read the same; too few decimals for the kinds: nothing.
+  wire::Values planes;
+  planes.mutable_kinds()->assign(std::string(3, static_cast<char>(kDecimalBase + 2)));
+  planes.set_decimal_planes(std::string("\x01\x02\x04\x06", 4));  // zigzag 2, 4, 6
+  ValueReader rp(planes);
+  std::vector<double> p;
+  ASSERT_TRUE(rp.ReadDoubles(3, &p));
+  EXPECT_EQ(p, (std::vector<double>{0.01, 0.02, 0.03}));
+  planes.mutable_decimal_planes()->pop_back();
+  ValueReader short_planes(planes);
+  EXPECT_FALSE(short_planes.ReadDoubles(3, &p));
+}
+
+}  // namespace
+}  // namespace tandem
