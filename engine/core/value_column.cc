@@ -447,13 +447,15 @@ bool ValueReader::ReadDoubles(size_t n, std::vector<double>* out) {
     } else {
       const double scale = kPow10[kind - kDecimalBase];
       size_t j = 0;
-      if (layout_ == Layout::kBits) {
+      if (layout_ == Layout::kBits && bits_size_ >= 8) {
         // One 8-byte load per decimal while 8 bytes remain (all but the
-        // last few): no branch on the position inside the loop.
+        // last few), in a loop of known length.
         const uint64_t w = static_cast<uint64_t>(width_);
         const uint64_t mask = (uint64_t{1} << w) - 1;
-        uint64_t at = m_ * w;
-        for (; j < count && at / 8 + 8 <= bits_size_; ++j, at += w) {
+        const uint64_t first = m_ * w, last = (bits_size_ - 8) * 8 + 7;  // last start bit
+        const size_t fast = first > last ? 0 : std::min<size_t>(count, (last - first) / w + 1);
+        for (; j < fast; ++j) {
+          const uint64_t at = first + j * w;
           uint64_t word;
           std::memcpy(&word, bits_ + at / 8, 8);
           const auto z = static_cast<uint32_t>((FromLittleEndian(word) >> (at % 8)) & mask);
