@@ -146,24 +146,23 @@ TEST(ValueColumn, EveryWidthAndCountComesBack) {
   }
 }
 
-// Columns written before the bits existed keep their decimals in byte
-// planes (`decimal_planes`) or, older still, the packed `decimals` field:
-// both still read.
-TEST(ValueColumn, DecimalPlanesOfOlderWritersStillRead) {
+// The kinds of 412.37, -0.05 and 7 as short decimals (exponents 2, 2, 0),
+// for columns laid out by hand.
+wire::Values ThreeDecimalKinds() {
   wire::Values column;
   column.mutable_kinds()->append({static_cast<char>(kDecimalBase + 2),
                                   static_cast<char>(kDecimalBase + 2),
                                   static_cast<char>(kDecimalBase)});
-  // zigzag 82474 (412.37), 9 (-0.05), 14 (7) in three planes of 3 bytes.
-  const uint32_t z[3] = {82474, 9, 14};
-  std::string planes(1, '\x03');
-  for (int k = 0; k < 3; ++k)
-    for (uint32_t v : z) planes.push_back(static_cast<char>(v >> (8 * k)));
-  column.set_decimal_planes(planes);
-  const std::vector<Value> want = {Value::Double(412.37), Value::Double(-0.05), Value::Double(7)};
+  return column;
+}
+const std::vector<Value> kThreeDecimals = {Value::Double(412.37), Value::Double(-0.05),
+                                           Value::Double(7)};
+
+// Read as a list and one by one, `column` gives `want` bit for bit.
+void ExpectReadsAs(const wire::Values& column, const std::vector<Value>& want) {
   ValueReader list(column);
   std::vector<Value> out;
-  ASSERT_TRUE(list.ReadList(3, &out).ok());
+  ASSERT_TRUE(list.ReadList(want.size(), &out).ok());
   EXPECT_TRUE(list.Finish().ok());
   ExpectSameBits(want, out);
   ValueReader one(column);
@@ -175,24 +174,26 @@ TEST(ValueColumn, DecimalPlanesOfOlderWritersStillRead) {
   EXPECT_TRUE(one.Finish().ok());
 }
 
+// Columns written before the bits existed keep their decimals in byte
+// planes (`decimal_planes`) or, older still, the packed `decimals` field:
+// both still read.
+TEST(ValueColumn, DecimalPlanesOfOlderWritersStillRead) {
+  wire::Values column = ThreeDecimalKinds();
+  // zigzag 82474 (412.37), 9 (-0.05), 14 (7) in three planes of 3 bytes.
+  const uint32_t z[3] = {82474, 9, 14};
+  std::string planes(1, '\x03');
+  for (int k = 0; k < 3; ++k)
+    for (uint32_t v : z) planes.push_back(static_cast<char>(v >> (8 * k)));
+  column.set_decimal_planes(planes);
+  ExpectReadsAs(column, kThreeDecimals);
+}
+
 TEST(ValueColumn, PackedDecimalsOfOlderWritersStillRead) {
-  wire::Values column;
-  column.mutable_kinds()->append({static_cast<char>(kDecimalBase + 2),
-                                  static_cast<char>(kDecimalBase + 2),
-                                  static_cast<char>(kDecimalBase)});
+  wire::Values column = ThreeDecimalKinds();
   column.add_decimals(41237);
   column.add_decimals(-5);
   column.add_decimals(7);
-  const std::vector<Value> want = {Value::Double(412.37), Value::Double(-0.05), Value::Double(7)};
-  ValueReader list(column);
-  std::vector<Value> out;
-  ASSERT_TRUE(list.ReadList(3, &out).ok());
-  EXPECT_TRUE(list.Finish().ok());
-  ExpectSameBits(want, out);
-  ValueReader one(column);
-  Value v;
-  ASSERT_TRUE(one.Next(&v, nullptr).ok());
-  EXPECT_EQ(Bits(v), Bits(want[0]));
+  ExpectReadsAs(column, kThreeDecimals);
 }
 
 // Malformed decimal columns are refused by every way of reading, with the
