@@ -74,6 +74,34 @@ inline bool AddDelta(uint64_t base, int64_t delta, uint64_t* out) {
   return *out <= kMaxCounter;  // a negative sum wraps above it
 }
 
+// Counter column writer: delta from the previous row, 0 base at a new peer.
+struct CounterDeltas {
+  PeerId last_peer = 0;
+  uint64_t last = 0;
+  bool first = true;
+  int64_t Next(PeerId peer, uint64_t counter) {
+    const uint64_t base = (!first && peer == last_peer) ? last : 0;
+    first = false;
+    last_peer = peer;
+    last = counter;
+    return static_cast<int64_t>(counter - base);
+  }
+};
+
+// Reader counterpart of CounterDeltas (peers as indices into the message's
+// table).
+struct CounterReader {
+  uint32_t last_peer = UINT32_MAX;
+  uint64_t last = 0;
+  bool Next(uint32_t peer, int64_t delta, uint64_t* out) {
+    const uint64_t base = peer == last_peer ? last : 0;
+    if (!AddDelta(base, delta, out)) return false;
+    last_peer = peer;
+    last = *out;
+    return true;
+  }
+};
+
 // Each peer's previous end counter, zeroed: on the stack for the few peers
 // of most messages (a snapshot reads thousands of small sections, and a heap
 // block apiece showed in its load time), on the heap past that.

@@ -52,12 +52,14 @@ enum OriginKind : uint32_t { kNone = 0, kNeighbour = 1, kExplicit = 2 };
 
 }  // namespace
 
-void EncodeRunColumns(const std::vector<InsertOp>& inserts, const std::string& text,
-                      const PeerList& peers, wire::RunColumns* out) {
+namespace {
+
+// `text` null: a List's rows, whose content is implied.
+void EncodeRows(const std::vector<InsertOp>& inserts, const std::string* text,
+                const PeerList& peers, wire::RunColumns* out) {
   const size_t n = inserts.size();
   std::vector<uint64_t> prev_end(peers.ids().size(), 0);
   std::vector<uint32_t> row_peers(n), origin_peers;
-  std::string* out_text = out->mutable_text();
   for (size_t i = 0; i < n; ++i) {
     const InsertOp& op = inserts[i];
     const uint32_t p = peers.Index(op.id.peer);
@@ -80,10 +82,23 @@ void EncodeRunColumns(const std::vector<InsertOp>& inserts, const std::string& t
       origin_peers.push_back(peers.Index((*o)->peer));
       out->add_origin_counter(static_cast<int64_t>((*o)->counter - op.id.counter));
     }
-    if (!op.deleted) out_text->append(text, op.text_begin, op.text_end - op.text_begin);
+    if (!op.deleted && text)
+      out->mutable_text()->append(*text, op.text_begin, op.text_end - op.text_begin);
   }
   PutRuns(row_peers, out->mutable_peer_runs());
   PutRuns(origin_peers, out->mutable_origin_peer_runs());
+}
+
+}  // namespace
+
+void EncodeRunColumns(const std::vector<InsertOp>& inserts, const std::string& text,
+                      const PeerList& peers, wire::RunColumns* out) {
+  EncodeRows(inserts, &text, peers, out);
+}
+
+void EncodeListRunColumns(const std::vector<InsertOp>& inserts, const PeerList& peers,
+                          wire::RunColumns* out) {
+  EncodeRows(inserts, nullptr, peers, out);
 }
 
 void EncodeDeleteColumns(const std::vector<DeleteOp>& deletes, const PeerList& peers,
@@ -123,13 +138,21 @@ struct RowRead {
   uint64_t right_counter = 0;
 };
 
+// What the visible rows take: UTF-8 text, or (a List's rows) one implied
+// ASCII placeholder per item, which need not exist as bytes.
+struct RowContent {
+  std::string_view text;
+  bool implied = false;
+  size_t placeholders = 0;  // when implied
+};
+
 // Reads and validates insert columns (docs/format.md, "Validation") in one
 // pass and calls emit(const RowRead&) for each row in order. A "neighbouring
 // row" right origin names the next row, whose id is read before the row is
-// emitted. `text` stands for in.text() (a List's is implied).
+// emitted. `content` stands for in.text().
 // On error some rows may have been emitted: callers discard their output.
 template <typename Emit>
-Status ReadRunRows(const wire::RunColumns& in, std::string_view text, size_t peer_count,
+Status ReadRunRows(const wire::RunColumns& in, const RowContent& content, size_t peer_count,
                    bool* ascii_out, Emit&& emit) {
   const size_t n = static_cast<size_t>(in.counter_size());
   if (static_cast<size_t>(in.len_deleted_size()) != n ||
@@ -140,9 +163,14 @@ Status ReadRunRows(const wire::RunColumns& in, std::string_view text, size_t pee
   Status s = row_peers.Check(n, peer_count);
   if (s.ok()) s = origin_peers.Check(in.origin_counter_size(), peer_count);
   if (!s.ok()) return s;
-  utf8::Counts counts;
-  if (!utf8::Validate(text, &counts)) return Status::Corrupt("insert text is not valid UTF-8");
-  const bool ascii = counts.code_points == text.size();
+  const std::string_view text = content.text;
+  const size_t text_size = content.implied ? content.placeholders : text.size();
+  bool ascii = true;
+  if (!content.implied) {
+    utf8::Counts counts;
+    if (!utf8::Validate(text, &counts)) return Status::Corrupt("insert text is not valid UTF-8");
+    ascii = counts.code_points == text.size();
+  }
   *ascii_out = ascii;
   // The columns as arrays (their lengths are checked above).
   const int64_t* counter = in.counter().data();
@@ -188,7 +216,7 @@ Status ReadRunRows(const wire::RunColumns& in, std::string_view text, size_t pee
     prev_end[r.peer] = r.counter + r.len;
     if (!r.deleted) {
       // Each visible run takes exactly `len` code points of the text.
-      if (r.len > text.size() - text_pos) return Status::Corrupt("insert text shorter than its runs");
+      if (r.len > text_size - text_pos) return Status::Corrupt("insert text shorter than its runs");
       size_t end = text_pos;
       if (ascii) {
         end += r.len;
@@ -232,9 +260,21 @@ Status ReadRunRows(const wire::RunColumns& in, std::string_view text, size_t pee
     prev_last = r.counter + r.len - 1;
     emit(r);
   }
-  if (text_pos != text.size()) return Status::Corrupt("insert text longer than its runs");
+  if (text_pos != text_size) return Status::Corrupt("insert text longer than its runs");
   if (explicit_used != explicit_count) return Status::Corrupt("unused explicit origins");
   return Status::Ok();
+}
+
+InsertOp ToInsertOp(const RowRead& r, std::span<const PeerId> peers, size_t text_base) {
+  InsertOp op;
+  op.id = OpId{peers[r.peer], r.counter};
+  op.len = r.len;
+  op.deleted = r.deleted;
+  if (r.left_peer) op.left = OpId{peers[r.left_peer - 1], r.left_counter};
+  if (r.right_peer) op.right = OpId{peers[r.right_peer - 1], r.right_counter};
+  op.text_begin = text_base + r.text_begin;
+  op.text_end = text_base + r.text_end;
+  return op;
 }
 
 }  // namespace
@@ -249,21 +289,22 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::string_view text,
   const size_t base = out->text.size();
   out->inserts.reserve(out->inserts.size() + static_cast<size_t>(in.counter_size()));
   bool ascii = false;
-  Status s = ReadRunRows(in, text, peers.size(), &ascii, [&](const RowRead& r) {
-    InsertOp op;
-    op.id = OpId{peers[r.peer], r.counter};
-    op.len = r.len;
-    op.deleted = r.deleted;
-    if (r.left_peer) op.left = OpId{peers[r.left_peer - 1], r.left_counter};
-    if (r.right_peer) op.right = OpId{peers[r.right_peer - 1], r.right_counter};
-    op.text_begin = base + r.text_begin;
-    op.text_end = base + r.text_end;
-    out->inserts.push_back(op);
+  Status s = ReadRunRows(in, RowContent{text}, peers.size(), &ascii, [&](const RowRead& r) {
+    out->inserts.push_back(ToInsertOp(r, peers, base));
   });
   if (!s.ok()) return s;
   out->ascii = (first_message || out->ascii) && ascii;
   out->text.append(text);
   return Status::Ok();
+}
+
+Status DecodeListRunColumns(const wire::RunColumns& in, size_t items,
+                            std::span<const PeerId> peers, std::vector<InsertOp>* out) {
+  if (!in.text().empty()) return Status::Corrupt("list inserts carry text");
+  out->reserve(out->size() + static_cast<size_t>(in.counter_size()));
+  bool ascii = true;
+  return ReadRunRows(in, RowContent{{}, true, items}, peers.size(), &ascii,
+                     [&](const RowRead& r) { out->push_back(ToInsertOp(r, peers, 0)); });
 }
 
 Status LoadRunColumns(const wire::RunColumns& in, size_t peer_count, RunTree* tree) {
@@ -279,7 +320,7 @@ Status LoadRunColumns(const wire::RunColumns& in, size_t peer_count, RunTree* tr
       if (rows[p]) loader.ReservePeer(static_cast<PeerIndex>(p), rows[p]);
   }
   bool ascii = false;
-  Status s = ReadRunRows(in, text, peer_count, &ascii, [&](const RowRead& r) {
+  Status s = ReadRunRows(in, RowContent{text}, peer_count, &ascii, [&](const RowRead& r) {
     // The tree's peer indices are the message's, and origins take index + 1
     // on both sides.
     if (r.deleted || (ascii && r.len <= kMaxVisibleRunLen)) {

@@ -39,6 +39,9 @@ class PeerList {
 // Writes `inserts` (in the given order; text ranges into `text`).
 void EncodeRunColumns(const std::vector<InsertOp>& inserts, const std::string& text,
                       const PeerList& peers, wire::RunColumns* out);
+// The same for a List's rows: their content is implied (no text).
+void EncodeListRunColumns(const std::vector<InsertOp>& inserts, const PeerList& peers,
+                          wire::RunColumns* out);
 void EncodeDeleteColumns(const std::vector<DeleteOp>& deletes, const PeerList& peers,
                          wire::DeleteColumns* out);
 
@@ -49,6 +52,13 @@ Status DecodeRunColumns(const wire::RunColumns& in, std::span<const PeerId> peer
 // so the caller need not copy the columns to set them).
 Status DecodeRunColumns(const wire::RunColumns& in, std::string_view text,
                         std::span<const PeerId> peers, UpdateOps* out);
+// Reads a List's rows, whose `items` visible items are implied (in.text
+// must be empty), with the same validation, appending to `out`: each row's
+// text_begin/text_end are its first and end item among the visible ones.
+// No placeholder text is made (a message of 10,000 lists reads them in one
+// call).
+Status DecodeListRunColumns(const wire::RunColumns& in, size_t items,
+                            std::span<const PeerId> peers, std::vector<InsertOp>* out);
 // Reads a snapshot's rows (document order) straight into `tree`, replacing
 // what it held, with the same validation as DecodeRunColumns and no
 // intermediate InsertOps or runs. The tree's peer indices must be the

@@ -10,6 +10,7 @@
 #include "column_helpers.h"
 #include "columns.h"
 #include "format.h"
+#include "list_sections.h"
 #include "stack_arena.h"
 #include "update_codec.h"
 #include "utf8.h"
@@ -20,6 +21,8 @@ namespace tandem {
 namespace {
 
 using column::AddDelta;
+using column::CounterDeltas;
+using column::CounterReader;
 using column::PutRuns;
 using column::RunReader;
 
@@ -63,33 +66,6 @@ std::string_view Placeholders(size_t n, std::string* long_) {
   long_->assign(n, kListItemPlaceholder);
   return *long_;
 }
-
-// Counter column writer: delta from the previous row, 0 base at a new peer.
-struct CounterDeltas {
-  PeerId last_peer = 0;
-  uint64_t last = 0;
-  bool first = true;
-  int64_t Next(PeerId peer, uint64_t counter) {
-    const uint64_t base = (!first && peer == last_peer) ? last : 0;
-    first = false;
-    last_peer = peer;
-    last = counter;
-    return static_cast<int64_t>(counter - base);
-  }
-};
-
-// Reader counterpart of CounterDeltas.
-struct CounterReader {
-  uint32_t last_peer = UINT32_MAX;
-  uint64_t last = 0;
-  bool Next(uint32_t peer, int64_t delta, uint64_t* out) {
-    const uint64_t base = peer == last_peer ? last : 0;
-    if (!AddDelta(base, delta, out)) return false;
-    last_peer = peer;
-    last = *out;
-    return true;
-  }
-};
 
 }  // namespace
 
@@ -182,8 +158,14 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
   std::sort(
       ops.sequences.begin(), ops.sequences.end(),
       [](const SequenceSection& a, const SequenceSection& b) { return a.container < b.container; });
+  auto is_list = [&](const SequenceSection& s) {
+    return ops.containers[perm[s.container]].type == ContainerType::kList;
+  };
+  const bool list_sections = UseListSections(static_cast<size_t>(
+      std::count_if(ops.sequences.begin(), ops.sequences.end(), is_list)));
+  std::vector<SequenceSection*> lists;  // when list_sections
   for (SequenceSection& s : ops.sequences) {
-    const bool list = ops.containers[perm[s.container]].type == ContainerType::kList;
+    const bool list = is_list(s);
     if (order == InsertOrder::kById) {
       if (list) {
         // Sort rows with their values first (a list's placeholder text
@@ -220,12 +202,17 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
       Canonicalize(&dels);
       s.ops.deletes = std::move(dels.deletes);
     }
+    if (list && list_sections) {
+      lists.push_back(&s);
+      continue;
+    }
     wire::SequenceOps* out = msg->add_sequences();
     out->set_container(s.container);
     if (!s.ops.inserts.empty()) {
-      EncodeRunColumns(s.ops.inserts, s.ops.text, peers, out->mutable_inserts());
-      if (list) {
-        out->mutable_inserts()->clear_text();
+      if (!list) {
+        EncodeRunColumns(s.ops.inserts, s.ops.text, peers, out->mutable_inserts());
+      } else {
+        EncodeListRunColumns(s.ops.inserts, peers, out->mutable_inserts());
         for (const InsertOp& op : s.ops.inserts) {
           if (op.deleted) continue;
           if (!list_values) list_values.emplace(msg->mutable_list_values());
@@ -246,6 +233,14 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
     PutRuns(dead_peers, out->mutable_dead_container_peer_runs());
   }
 
+  if (!lists.empty()) {
+    const bool any_value = std::any_of(lists.begin(), lists.end(), [](const SequenceSection* l) {
+      return std::any_of(l->ops.inserts.begin(), l->ops.inserts.end(),
+                         [](const InsertOp& op) { return !op.deleted; });
+    });
+    if (any_value && !list_values) list_values.emplace(msg->mutable_list_values());
+    EncodeListSections(lists, peers, list_values ? &*list_values : nullptr, msg->mutable_lists());
+  }
   if (list_values) list_values->Finish();
 
   // Map writes.
@@ -350,10 +345,12 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubl
   };
 
   // Sequences. List values come in one column for the message, or (as
-  // writers wrote them before) one per list section.
+  // writers wrote them before) one per list section. List sections come in
+  // shared columns (`lists`), or each in a SequenceOps of its own.
   out->sequences.resize(static_cast<size_t>(msg.sequences_size()));
   std::string placeholders;  // for lists longer than kShortPlaceholders
   const bool shared_values = msg.has_list_values();
+  const bool list_sections = msg.has_lists();
   ValueReader list_values(msg.list_values());
   size_t list_values_left = list_values.size();
   for (int i = 0; i < msg.sequences_size(); ++i) {
@@ -364,6 +361,7 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubl
     sec.container = in.container();
     const bool list = out->containers[sec.container].type == ContainerType::kList;
     if (list) {
+      if (list_sections) return Status::Corrupt("list sections given in two layouts");
       // The placeholder text is implied: one byte per visible item, which
       // must match the values column (bounded by the message size).
       if (!in.inserts().text().empty()) return Status::Corrupt("list inserts carry text");
@@ -381,13 +379,9 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubl
       s = DecodeRunColumns(in.inserts(), Placeholders(visible, &placeholders), peers, &sec.ops);
       if (!s.ok()) return s;
       if (shared_values) {
-        const size_t containers = list_values.containers();
-        if (!list_doubles || !list_values.ReadDoubles(visible, &sec.doubles)) {
-          s = list_values.ReadList(visible, &sec.values);
-          if (!s.ok()) return s;
-        }
+        s = TakeListValues(&list_values, visible, list_doubles, &sec);
+        if (!s.ok()) return s;
         list_values_left -= visible;
-        sec.scalars_only = list_values.containers() == containers;
       } else {
         ValueReader values(in.values());
         s = values.ReadList(visible, &sec.values);
@@ -411,29 +405,18 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubl
       RunReader dp(in.dead_container_peer_runs());
       s = dp.Check(nd, peers.size());
       if (!s.ok()) return s;
-      std::vector<std::pair<OpId, uint64_t>> dead_rows;  // deleted insert rows, by id
-      for (const InsertOp& op : sec.ops.inserts)
-        if (op.deleted) dead_rows.emplace_back(op.id, op.len);
-      std::sort(dead_rows.begin(), dead_rows.end());
       CounterReader counters;
-      for (size_t d = 0; d < nd; ++d) {
-        const uint32_t p = dp.Next();
-        OpId id{peers[p], 0};
-        if (!counters.Next(p, in.dead_container_counter(static_cast<int>(d)), &id.counter))
-          return Status::Corrupt("dead container id out of range");
-        const uint32_t t = in.dead_container_type(static_cast<int>(d));
-        if (!IsContainerType(t)) return Status::Corrupt("unknown container type");
-        if (!sec.dead_containers.empty() && !(sec.dead_containers.back().first < id))
-          return Status::Corrupt("dead containers are not sorted");
-        // Each must lie in a deleted insert row of this section.
-        auto it = std::upper_bound(dead_rows.begin(), dead_rows.end(), std::pair(id, UINT64_MAX));
-        if (it == dead_rows.begin() || std::prev(it)->first.peer != id.peer ||
-            id.counter - std::prev(it)->first.counter >= std::prev(it)->second) {
-          return Status::Corrupt("dead container outside the deleted inserts");
-        }
-        sec.dead_containers.emplace_back(id, static_cast<ContainerType>(t));
-      }
+      s = ReadDeadContainers(&dp, &counters, in.dead_container_counter(),
+                             in.dead_container_type(), 0, nd, peers, &sec);
+      if (!s.ok()) return s;
     }
+  }
+
+  if (list_sections) {
+    // Their values are in the shared column (without one, none is left).
+    s = DecodeListSections(msg.lists(), out->containers, peers, &list_values, &list_values_left,
+                           list_doubles, &out->sequences);
+    if (!s.ok()) return s;
   }
 
   if (shared_values) {

@@ -82,6 +82,7 @@ TEST(DocLayout, ListValuesOfAMessageComeInOneColumn) {
   ASSERT_TRUE(msg.ParseFromString(update));
   ASSERT_TRUE(msg.has_list_values());
   EXPECT_EQ(msg.list_values().kinds().size(), 5u * 6 + 4);  // every list's items
+  EXPECT_EQ(msg.lists().insert_rows_size(), 6);              // in shared columns too
   for (const wire::SequenceOps& s : msg.sequences()) EXPECT_FALSE(s.has_values());
   auto fresh = std::make_unique<Doc>(kLocal);
   ASSERT_TRUE(fresh->ApplyUpdate(update).ok());
@@ -104,13 +105,13 @@ TEST(DocLayout, ListValuesOfAMessageComeInOneColumn) {
     refused(bad, "one value short");
   }
   {
-    wire::DocUpdate bad = msg;
-    for (wire::SequenceOps& s : *bad.mutable_sequences()) {
-      if (s.inserts().counter_size() > 0 && s.inserts().text().empty()) {
-        AddKind(s.mutable_values(), 0);
-        break;
-      }
-    }
+    // One list, as a SequenceOps: its values in the section and the column.
+    std::unique_ptr<Doc> one = Whiteboard(1, 3, false);
+    wire::DocUpdate bad;
+    ASSERT_TRUE(bad.ParseFromString(one->EncodeUpdate()));
+    ASSERT_EQ(bad.sequences_size(), 1);
+    ASSERT_TRUE(bad.has_list_values());
+    AddKind(bad.mutable_sequences(0)->mutable_values(), 0);
     refused(bad, "values both per list and for the message");
   }
 }
