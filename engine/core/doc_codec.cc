@@ -9,6 +9,7 @@
 
 #include "column_helpers.h"
 #include "columns.h"
+#include "container_columns.h"
 #include "format.h"
 #include "list_sections.h"
 #include "stack_arena.h"
@@ -150,7 +151,20 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
     sorted[i] = ops.containers[perm[i]];
     if (sorted[i].kind == ContainerKey::kMapChild) sorted[i].parent = where[sorted[i].parent];
   }
-  EncodeContainerTable(sorted, peers, msg->mutable_containers());
+  // Keys: the message's table with the container columns, else MapOps' own.
+  std::vector<std::string_view> key_table;
+  std::vector<std::string> map_keys;
+  const bool columns = UseContainerColumns(nc);
+  if (columns) {
+    key_table = EncodeKeyTable(sorted, ops.map_ops, msg);
+    EncodeContainerColumns(sorted, peers, key_table, msg->mutable_container_columns());
+  } else {
+    EncodeContainerTable(sorted, peers, msg->mutable_containers());
+    for (const MapOp& m : ops.map_ops) map_keys.push_back(m.key);
+    std::sort(map_keys.begin(), map_keys.end());
+    map_keys.erase(std::unique(map_keys.begin(), map_keys.end()), map_keys.end());
+    key_table.assign(map_keys.begin(), map_keys.end());
+  }
 
   // Sequences.
   std::optional<ValueColumnWriter> list_values;  // made by the first list value
@@ -248,11 +262,8 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
     std::sort(ops.map_ops.begin(), ops.map_ops.end(),
               [](const MapOp& a, const MapOp& b) { return a.id < b.id; });
     wire::MapOps* out = msg->mutable_map_ops();
-    std::vector<std::string> key_table;
-    for (const MapOp& m : ops.map_ops) key_table.push_back(m.key);
-    std::sort(key_table.begin(), key_table.end());
-    key_table.erase(std::unique(key_table.begin(), key_table.end()), key_table.end());
-    for (const std::string& k : key_table) out->add_keys(k);
+    if (!columns)
+      for (const std::string& k : map_keys) out->add_keys(k);
     std::vector<uint32_t> containers, row_peers;
     CounterDeltas counters;
     uint64_t last_lamport = 0;
@@ -260,8 +271,7 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
     for (const MapOp& m : ops.map_ops) {
       containers.push_back(where[m.container]);
       row_peers.push_back(peers.Index(m.id.peer));
-      out->add_key(static_cast<uint32_t>(
-          std::lower_bound(key_table.begin(), key_table.end(), m.key) - key_table.begin()));
+      out->add_key(KeyIndex(key_table, m.key));
       out->add_counter(counters.Next(m.id.peer, m.id.counter));
       out->add_lamport(static_cast<int64_t>(m.lamport - last_lamport));
       last_lamport = m.lamport;
@@ -333,7 +343,18 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubl
   Status s = CheckPeerTable(std::span<const PeerId>(peers));
   if (!s.ok()) return s;
 
-  s = DecodeContainerTable(msg.containers(), peers, &out->containers);
+  // Keys and the container table in columns, or (as writers wrote them
+  // before) a ContainerRef per container and MapOps' own key table.
+  std::vector<std::string_view> key_table;
+  s = DecodeKeyTable(msg, &key_table);
+  if (!s.ok()) return s;
+  const bool message_keys = msg.key_len_size() > 0;
+  if (msg.has_container_columns()) {
+    if (msg.containers_size() > 0) return Status::Corrupt("container table given in two layouts");
+    s = DecodeContainerColumns(msg.container_columns(), peers, key_table, &out->containers);
+  } else {
+    s = DecodeContainerTable(msg.containers(), peers, &out->containers);
+  }
   if (!s.ok()) return s;
   const size_t nc = out->containers.size();
   auto check_container = [&](uint32_t c, bool want_seq, ContainerType want) -> Status {
@@ -433,8 +454,11 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubl
         static_cast<size_t>(in.values().kinds().size()) != n) {
       return Status::Corrupt("map columns differ in length");
     }
+    if (message_keys && in.keys_size() > 0)
+      return Status::Corrupt("map keys given in two layouts");
     for (const std::string& k : in.keys())
       if (!utf8::Validate(k, nullptr)) return Status::Corrupt("map key is not UTF-8");
+    const size_t keys = message_keys ? key_table.size() : static_cast<size_t>(in.keys_size());
     RunReader cont(in.container_runs()), rp(in.peer_runs());
     s = cont.Check(n, nc);
     if (!s.ok()) return s;
@@ -456,9 +480,13 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubl
       if (!AddDelta(lamport, in.lamport(static_cast<int>(i)), &lamport))
         return Status::Corrupt("map write lamport time out of range");
       m.lamport = lamport;
-      if (in.key(static_cast<int>(i)) >= static_cast<uint32_t>(in.keys_size()))
-        return Status::Corrupt("map key index out of range");
-      m.key = in.keys(static_cast<int>(in.key(static_cast<int>(i))));
+      const uint32_t key = in.key(static_cast<int>(i));
+      if (key >= keys) return Status::Corrupt("map key index out of range");
+      if (message_keys) {
+        m.key = key_table[key];
+      } else {
+        m.key = in.keys(static_cast<int>(key));
+      }
       s = values.Next(&m.value, &m.deleted);
       if (!s.ok()) return s;
     }

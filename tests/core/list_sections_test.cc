@@ -148,9 +148,11 @@ TEST(ListSections, DamagedSectionsAreRefusedWhole) {
   const wire::DocUpdate msg = Parse(doc->EncodeUpdate());
   ASSERT_GE(msg.lists().container_delta_size(), 3);
   // The container that is no list: the text.
+  DocOps ops;
+  ASSERT_TRUE(DecodeDocMessage(msg, &ops).ok());
   uint32_t text = 0;
-  while (msg.containers(static_cast<int>(text)).type() != static_cast<uint32_t>(ContainerType::kText))
-    ++text;
+  while (text < ops.containers.size() && ops.containers[text].type != ContainerType::kText) ++text;
+  ASSERT_LT(text, ops.containers.size());
   const std::vector<std::pair<std::string, std::function<void(wire::DocUpdate*)>>> damage = {
       {"a section with a row more", [](wire::DocUpdate* m) {
          auto* r = m->mutable_lists()->mutable_insert_rows();
