@@ -64,7 +64,7 @@ uint32_t Doc::ChildOf(uint32_t map, std::string_view key, ContainerType type) {
     const uint32_t c = AddNode(type, map);
     ContainerNode& n = *nodes_[c];
     n.kind = ContainerKey::kMapChild;
-    n.key = std::string(key);
+    n.key.assign(key);
     n.depth = nodes_[map]->depth + 1;
     slot = c + 1;
     return c;

@@ -55,6 +55,10 @@ class DocSnapshotLoader {
     if (!s.ok()) return s;
     const size_t nc = ops_.containers.size();
     node_of_.assign(nc, UINT32_MAX);
+    // About one node per table entry is made below: grown once, not log n
+    // times (a whiteboard's 20,000 small containers).
+    d_.nodes_.reserve(d_.nodes_.size() + nc);
+    d_.touched_mark_.reserve(d_.nodes_.size() + nc);
     // Containers named by map keys and the root resolve at once; those made
     // by list elements appear as their lists load. Load sections whose
     // container is known until none is left.

@@ -56,6 +56,9 @@ size_t IdIndex::BucketOf(const std::vector<Bucket>& buckets, uint64_t counter) {
 }
 
 RunLeaf* IdIndex::Find(PeerIndex peer, uint64_t counter) const {
+  if (one_.leaf) {
+    return peer == one_peer_ && counter >= one_.start && counter < one_.end ? one_.leaf : nullptr;
+  }
   if (peer >= peers_.size()) return nullptr;
   const auto& buckets = peers_[peer];
   if (buckets.empty()) return nullptr;
@@ -68,6 +71,9 @@ RunLeaf* IdIndex::Find(PeerIndex peer, uint64_t counter) const {
 }
 
 uint64_t IdIndex::NextItem(PeerIndex peer, uint64_t counter) const {
+  if (one_.leaf) {
+    return peer == one_peer_ && counter < one_.end ? std::max(one_.start, counter) : UINT64_MAX;
+  }
   if (peer >= peers_.size()) return UINT64_MAX;
   const auto& buckets = peers_[peer];
   size_t b = BucketOf(buckets, counter);
@@ -75,7 +81,24 @@ uint64_t IdIndex::NextItem(PeerIndex peer, uint64_t counter) const {
   return std::max(Upper(buckets[b], counter)->start, counter);
 }
 
+void IdIndex::Spill() {
+  peers_.resize(size_t{one_peer_} + 1);
+  peers_[one_peer_].push_back(Bucket{one_});
+  one_.leaf = nullptr;
+}
+
 void IdIndex::Set(PeerIndex peer, uint64_t start, uint64_t len, RunLeaf* leaf) {
+  if (one_.leaf) {
+    if (peer == one_peer_ && start == one_.end && leaf == one_.leaf) {
+      one_.end = start + len;  // typing forward in the one leaf
+      return;
+    }
+    Spill();
+  } else if (peers_.empty()) {
+    one_ = Entry{start, start + len, leaf};
+    one_peer_ = peer;
+    return;
+  }
   if (peer >= peers_.size()) peers_.resize(peer + 1);
   auto& buckets = peers_[peer];
   const uint64_t end = start + len;
@@ -213,22 +236,31 @@ bool IdIndex::LoadLeaf(const Run* runs, uint32_t n, RunLeaf* leaf) {
     sorted &= i == 0 || !(r[i] < r[i - 1]);
   }
   if (!sorted) std::sort(r, r + n);
-  peers_.clear();
+  Clear();
   if (n == 0) return true;
-  peers_.resize(size_t{r[n - 1].peer} + 1);
-  for (uint32_t i = 0; i < n;) {
-    // One peer's ranges, merged where they touch (all share the leaf).
-    const PeerIndex p = r[i].peer;
-    Bucket merged;
-    for (; i < n && r[i].peer == p; ++i) {
-      if (!merged.empty() && merged.back().end > r[i].start) return false;
-      if (!merged.empty() && merged.back().end == r[i].start) {
-        merged.back().end = r[i].end;
-      } else {
-        merged.push_back(Entry{r[i].start, r[i].end, leaf});
+  // Merged in place where a peer's ranges touch (all share the leaf).
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (m > 0 && r[m - 1].peer == r[i].peer) {
+      if (r[m - 1].end > r[i].start) return false;
+      if (r[m - 1].end == r[i].start) {
+        r[m - 1].end = r[i].end;
+        continue;
       }
     }
-    peers_[p].push_back(std::move(merged));
+    r[m++] = r[i];
+  }
+  if (m == 1) {
+    one_ = Entry{r[0].start, r[0].end, leaf};
+    one_peer_ = r[0].peer;
+    return true;
+  }
+  peers_.resize(size_t{r[m - 1].peer} + 1);
+  for (uint32_t i = 0; i < m;) {
+    const PeerIndex p = r[i].peer;
+    Bucket bucket;
+    for (; i < m && r[i].peer == p; ++i) bucket.push_back(Entry{r[i].start, r[i].end, leaf});
+    peers_[p].push_back(std::move(bucket));
   }
   return true;
 }
@@ -242,7 +274,7 @@ IdIndex::Loader::Pending& IdIndex::Loader::Select(PeerIndex peer) {
 
 bool IdIndex::Loader::Finish(IdIndex* index) {
   bool disjoint = true;
-  index->peers_.clear();
+  index->Clear();
   index->peers_.resize(peers_.size());
   std::unique_ptr<Entry[]> scratch;
   size_t scratch_size = 0;
@@ -276,6 +308,10 @@ bool IdIndex::Loader::Finish(IdIndex* index) {
 
 std::vector<Entry> IdIndex::Entries(PeerIndex peer) const {
   std::vector<Entry> out;
+  if (one_.leaf) {
+    if (peer == one_peer_) out.push_back(one_);
+    return out;
+  }
   if (peer < peers_.size()) {
     for (const Bucket& b : peers_[peer]) out.insert(out.end(), b.begin(), b.end());
   }

@@ -9,6 +9,10 @@
 // that re-pointing a range after a leaf split (which may cut an entry in
 // three) moves a bucket's worth of entries, not the whole index. Appending
 // new counters, the common case, is amortised O(1).
+//
+// An index of one entry (a sequence one peer wrote in one stretch, as most
+// of a document's small ones are: a shape's points) is kept inline, with no
+// vector at all, until a second entry comes.
 #pragma once
 
 #include <cstddef>
@@ -46,23 +50,38 @@ class IdIndex {
   // tree of one leaf). Returns false, as Load, if two runs share an id.
   bool LoadLeaf(const Run* runs, uint32_t n, RunLeaf* leaf);
   class Loader;
-  void Clear() { peers_.clear(); }
+  void Clear() {
+    peers_.clear();
+    one_.leaf = nullptr;
+  }
   uint64_t MemoryUsage() const;
   // All entries of `peer` in order (for checks).
   std::vector<Entry> Entries(PeerIndex peer) const;
   // Calls fn(start, end) for each entry of `peer`, in order.
   template <typename Fn>
   void ForEach(PeerIndex peer, Fn fn) const {
+    if (one_.leaf) {
+      if (peer == one_peer_) fn(one_.start, one_.end);
+      return;
+    }
     if (peer >= peers_.size()) return;
     for (const Bucket& b : peers_[peer])
       for (const Entry& e : b) fn(e.start, e.end);
   }
-  size_t peer_count() const { return peers_.size(); }
+  size_t peer_count() const { return one_.leaf ? size_t{one_peer_} + 1 : peers_.size(); }
 
  private:
+  // Moves the inline entry into peers_, before a second one comes.
+  void Spill();
+
   // The first bucket whose last entry ends after `counter`, or buckets.size().
   static size_t BucketOf(const std::vector<Bucket>& buckets, uint64_t counter);
 
+  // The whole index when one_.leaf is set (peers_ is then empty): a vector
+  // per peer and per bucket cost a one-leaf sequence's load three
+  // allocations for one entry.
+  Entry one_{0, 0, nullptr};
+  PeerIndex one_peer_ = 0;
   std::vector<std::vector<Bucket>> peers_;  // by peer index; buckets never empty
 };
 

@@ -26,28 +26,22 @@ void ListValues::Chunk::Widen() {
   doubles.shrink_to_fit();
 }
 
-bool ListValues::Put(PeerIndex peer, uint64_t counter, std::vector<Value> values) {
-  if (values.empty()) return false;
-  const bool doubles = AllDoubles(values);
-  // Values pushed one after another continue the previous chunk.
-  auto it = chunks_.lower_bound(Key{peer, counter});
-  if (it != chunks_.begin()) {
-    auto prev = std::prev(it);
-    Chunk& c = prev->second;
-    if (prev->first.first == peer && prev->first.second + c.size() == counter &&
-        c.live == c.size()) {
-      c.live += values.size();
-      if (!c.doubles.empty() && !doubles) c.Widen();
-      if (!c.doubles.empty()) {
-        AppendDoubles(values, &c.doubles);
-      } else {
-        for (Value& v : values) c.values.push_back(std::move(v));
-      }
-      if (grown_.empty() || grown_.back() != prev->first) grown_.push_back(prev->first);
-      if (!c.gone.empty()) c.gone.resize(c.size(), false);
-      return true;
-    }
+bool ListValues::Extend(const Key& k, Chunk& c, PeerIndex peer, uint64_t counter,
+                        std::vector<Value>& values, bool doubles) {
+  if (k.first != peer || k.second + c.size() != counter || c.live != c.size()) return false;
+  c.live += values.size();
+  if (!c.doubles.empty() && !doubles) c.Widen();
+  if (!c.doubles.empty()) {
+    AppendDoubles(values, &c.doubles);
+  } else {
+    for (Value& v : values) c.values.push_back(std::move(v));
   }
+  if (grown_.empty() || grown_.back() != k) grown_.push_back(k);
+  if (!c.gone.empty()) c.gone.resize(c.size(), false);
+  return true;
+}
+
+ListValues::Chunk ListValues::MakeChunk(std::vector<Value> values, bool doubles) {
   Chunk c;
   c.live = values.size();
   if (doubles) {
@@ -55,7 +49,32 @@ bool ListValues::Put(PeerIndex peer, uint64_t counter, std::vector<Value> values
   } else {
     c.values = std::move(values);
   }
-  chunks_.emplace_hint(it, Key{peer, counter}, std::move(c));
+  return c;
+}
+
+void ListValues::Spill() {
+  chunks_.emplace(sole_->first, std::move(sole_->second));
+  sole_.reset();
+}
+
+bool ListValues::Put(PeerIndex peer, uint64_t counter, std::vector<Value> values) {
+  if (values.empty()) return false;
+  const bool doubles = AllDoubles(values);
+  if (chunks_.empty()) {
+    if (!sole_) {
+      sole_.emplace(Key{peer, counter}, MakeChunk(std::move(values), doubles));
+      return false;
+    }
+    if (Extend(sole_->first, sole_->second, peer, counter, values, doubles)) return true;
+    Spill();
+  }
+  // Values pushed one after another continue the previous chunk.
+  auto it = chunks_.lower_bound(Key{peer, counter});
+  if (it != chunks_.begin()) {
+    auto prev = std::prev(it);
+    if (Extend(prev->first, prev->second, peer, counter, values, doubles)) return true;
+  }
+  chunks_.emplace_hint(it, Key{peer, counter}, MakeChunk(std::move(values), doubles));
   return false;
 }
 
@@ -64,33 +83,78 @@ void ListValues::PutDoubles(PeerIndex peer, uint64_t counter, std::vector<double
   Chunk c;
   c.live = values.size();
   c.doubles = std::move(values);
+  if (chunks_.empty() && !sole_) {
+    sole_.emplace(Key{peer, counter}, std::move(c));
+    return;
+  }
+  if (sole_) Spill();
   chunks_.emplace(Key{peer, counter}, std::move(c));
 }
 
 void ListValues::ShrinkGrown() {
   for (const Key& k : grown_) {
-    auto it = chunks_.find(k);
-    if (it == chunks_.end()) continue;
-    it->second.values.shrink_to_fit();
-    it->second.doubles.shrink_to_fit();
+    Chunk* c = nullptr;
+    if (sole_) {
+      if (sole_->first == k) c = &sole_->second;
+    } else {
+      auto it = chunks_.find(k);
+      if (it != chunks_.end()) c = &it->second;
+    }
+    if (!c) continue;
+    c->values.shrink_to_fit();
+    c->doubles.shrink_to_fit();
   }
   grown_.clear();
 }
 
 std::optional<Value> ListValues::Find(PeerIndex peer, uint64_t counter) const {
-  auto it = chunks_.upper_bound(Key{peer, counter});
-  if (it == chunks_.begin()) return std::nullopt;
-  --it;
-  const Chunk& c = it->second;
-  const uint64_t i = counter - it->first.second;
-  if (it->first.first != peer || i >= c.size()) return std::nullopt;
-  if (c.doubles.empty()) return c.values[i];
-  if (!c.gone.empty() && c.gone[i]) return Value::Null();
-  return Value::Double(c.doubles[i]);
+  const Key* k;
+  const Chunk* c;
+  if (sole_) {
+    k = &sole_->first;
+    c = &sole_->second;
+  } else {
+    auto it = chunks_.upper_bound(Key{peer, counter});
+    if (it == chunks_.begin()) return std::nullopt;
+    --it;
+    k = &it->first;
+    c = &it->second;
+  }
+  const uint64_t i = counter - k->second;
+  if (k->first != peer || counter < k->second || i >= c->size()) return std::nullopt;
+  if (c->doubles.empty()) return c->values[i];
+  if (!c->gone.empty() && c->gone[i]) return Value::Null();
+  return Value::Double(c->doubles[i]);
+}
+
+void ListValues::Chunk::Drop(uint64_t start, uint64_t lo, uint64_t hi) {
+  if (lo < hi && gone.empty()) gone.assign(size(), false);
+  for (uint64_t i = lo; i < hi; ++i) {
+    // Each item is dropped once, though concurrent deletes of one item
+    // come here once each. A container value stays: the container
+    // outlives its element.
+    if (gone[i - start]) continue;
+    gone[i - start] = true;
+    if (doubles.empty()) {
+      Value& v = values[i - start];
+      if (v.is_container()) continue;
+      v = Value::Null();
+    }
+    if (live > 0) --live;
+  }
 }
 
 void ListValues::Drop(PeerIndex peer, uint64_t counter, uint64_t len) {
   const uint64_t end = counter + len;
+  if (sole_) {
+    const auto& [k, c] = *sole_;
+    if (k.first != peer || k.second >= end) return;
+    const uint64_t lo = std::max(k.second, counter);
+    const uint64_t hi = std::min<uint64_t>(k.second + c.size(), end);
+    sole_->second.Drop(k.second, lo, hi);
+    if (sole_->second.live == 0) sole_.reset();
+    return;
+  }
   auto it = chunks_.upper_bound(Key{peer, counter});
   if (it != chunks_.begin()) --it;
   while (it != chunks_.end() && it->first.first == peer && it->first.second < end) {
@@ -98,31 +162,21 @@ void ListValues::Drop(PeerIndex peer, uint64_t counter, uint64_t len) {
     const uint64_t start = it->first.second;
     const uint64_t lo = std::max(start, counter);
     const uint64_t hi = std::min<uint64_t>(start + c.size(), end);
-    if (lo < hi && c.gone.empty()) c.gone.assign(c.size(), false);
-    for (uint64_t i = lo; i < hi; ++i) {
-      // Each item is dropped once, though concurrent deletes of one item
-      // come here once each. A container value stays: the container
-      // outlives its element.
-      if (c.gone[i - start]) continue;
-      c.gone[i - start] = true;
-      if (c.doubles.empty()) {
-        Value& v = c.values[i - start];
-        if (v.is_container()) continue;
-        v = Value::Null();
-      }
-      if (c.live > 0) --c.live;
-    }
+    c.Drop(start, lo, hi);
     it = c.live == 0 ? chunks_.erase(it) : std::next(it);
   }
 }
 
+uint64_t ListValues::Chunk::MemoryUsage() const {
+  uint64_t n =
+      values.capacity() * sizeof(Value) + doubles.capacity() * sizeof(double) + gone.capacity() / 8;
+  for (const Value& v : values) n += v.HeapBytes();
+  return n;
+}
+
 uint64_t ListValues::MemoryUsage() const {
-  uint64_t n = 0;
-  for (const auto& [k, c] : chunks_) {
-    n += 64 + c.values.capacity() * sizeof(Value) + c.doubles.capacity() * sizeof(double) +
-         c.gone.capacity() / 8;
-    for (const Value& v : c.values) n += v.HeapBytes();
-  }
+  uint64_t n = sole_ ? sole_->second.MemoryUsage() : 0;  // inside the ListValues
+  for (const auto& [k, c] : chunks_) n += 64 + c.MemoryUsage();
   return n;
 }
 

@@ -4,6 +4,9 @@
 // (a list of coordinates, what a whiteboard holds by the million) keeps
 // them as 8-byte doubles rather than 16-byte Values: half the memory, and
 // half the fresh pages a document's load touches.
+//
+// A list of one chunk (pushed in one go, as most of a document's small lists
+// are) keeps it inline, with no map node, until a second chunk comes.
 #pragma once
 
 #include <cstdint>
@@ -45,8 +48,22 @@ class ListValues {
     size_t size() const { return doubles.empty() ? values.size() : doubles.size(); }
     // Turns a chunk of doubles into one of Values (a non-double joins it).
     void Widen();
+    // Drops items [lo, hi) of the chunk, which starts at `start`.
+    void Drop(uint64_t start, uint64_t lo, uint64_t hi);
+    uint64_t MemoryUsage() const;
   };
   using Key = std::pair<PeerIndex, uint64_t>;
+  // Appends `values` (all doubles if `doubles`) to chunk `c`, starting at
+  // `k`, if they continue it; returns whether they did.
+  bool Extend(const Key& k, Chunk& c, PeerIndex peer, uint64_t counter,
+              std::vector<Value>& values, bool doubles);
+  static Chunk MakeChunk(std::vector<Value> values, bool doubles);
+  // Moves the inline chunk into chunks_, before a second one comes.
+  void Spill();
+
+  // The only chunk, while there is just one (chunks_ is then empty): a map
+  // node for it cost each small list's load an allocation.
+  std::optional<std::pair<Key, Chunk>> sole_;
   std::map<Key, Chunk> chunks_;
   std::vector<Key> grown_;  // chunks grown since the last ShrinkGrown
 };

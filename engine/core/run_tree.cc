@@ -56,11 +56,7 @@ void SplitRun(const Run& r, std::string_view content, uint32_t off, Run* head, R
 
 }  // namespace
 
-RunTree::RunTree() {
-  auto* leaf = new RunLeaf(1);
-  root_ = leaf;
-  first_ = leaf;
-}
+RunTree::RunTree() = default;
 
 RunTree::~RunTree() {
   FreeAll();
@@ -84,9 +80,15 @@ void RunTree::FreeAll() {
   }
   for (RunLeaf* l = first_; l;) {
     RunLeaf* next = l->next;
-    delete l;
+    if (l != &head_) delete l;
     l = next;
   }
+  // The head stays, empty (it may keep its runs' and text's room).
+  head_.parent = nullptr;
+  head_.prev = head_.next = nullptr;
+  head_.count = 0;
+  head_.sum = Metrics{};
+  head_.text.clear();
   root_ = nullptr;
   first_ = nullptr;
   hint_leaf_ = nullptr;
@@ -496,16 +498,8 @@ bool RunTree::Load(const std::vector<Run>& runs, std::string_view text) {
 }
 
 RunTree::Loader::Loader(RunTree* tree, std::string_view text, size_t runs_hint)
-    : tree_(tree), text_(text), left_(runs_hint) {
-  if (tree->root_is_leaf_ && tree->first_ && tree->first_->count == 0 && !tree->first_->next) {
-    spare_ = tree->first_;
-    spare_->text.clear();
-    spare_->sum = Metrics{};
-    tree->root_ = tree->first_ = nullptr;
-    tree->hint_leaf_ = nullptr;
-  } else {
-    tree->FreeAll();
-  }
+    : tree_(tree), text_(text), left_(runs_hint), head_(&tree->head_) {
+  tree->FreeAll();
   tree->index_.Clear();
   tree->leaves_ = 0;
   tree->internals_ = 0;
@@ -523,9 +517,9 @@ void RunTree::Loader::OpenLeaf() {
   // Full leaves get room to grow; a last, partial one only what it holds.
   const uint32_t cap =
       left_ >= kFill ? kLeafCap : std::max<uint32_t>(static_cast<uint32_t>(left_), 1);
-  RunLeaf* leaf = spare_;
+  RunLeaf* leaf = head_;
   if (leaf) {
-    spare_ = nullptr;
+    head_ = nullptr;
     leaf->Reserve(cap);
   } else {
     leaf = new RunLeaf(cap);
@@ -632,7 +626,12 @@ bool RunTree::Loader::Finish() {
 
 uint64_t RunTree::MemoryUsage() const {
   uint64_t total = internals_ * sizeof(RunInternal) + index_.MemoryUsage();
-  for (const RunLeaf* l = first_; l; l = l->next) total += sizeof(RunLeaf) + l->cap * sizeof(Run) + l->text.capacity();
+  for (const RunLeaf* l = first_; l; l = l->next) {
+    // The head is inside the tree, and one run inside its leaf: counted by
+    // whoever counts them.
+    total += (l == &head_ ? 0 : sizeof(RunLeaf)) + (l->runs_inline() ? 0 : l->cap * sizeof(Run)) +
+             l->text.capacity();
+  }
   return total;
 }
 

@@ -46,8 +46,9 @@ struct RunLeaf {
   Metrics sum;  // of this leaf's runs
   std::string text;  // content of the visible runs, in order
 
-  explicit RunLeaf(uint32_t capacity) : cap(capacity), runs(AllocRuns(capacity)) {}
-  ~RunLeaf() { ::operator delete(runs); }
+  explicit RunLeaf(uint32_t capacity)
+      : cap(std::max<uint32_t>(capacity, 1)), runs(cap == 1 ? OneRun() : AllocRuns(cap)) {}
+  ~RunLeaf() { FreeRuns(); }
   RunLeaf(const RunLeaf&) = delete;
   RunLeaf& operator=(const RunLeaf&) = delete;
   // Makes room for `n` <= kLeafCap runs.
@@ -56,10 +57,12 @@ struct RunLeaf {
     const uint32_t c = std::min<uint32_t>(kLeafCap, std::max(n, cap * 2));
     Run* r = AllocRuns(c);
     std::copy(runs, runs + count, r);
-    ::operator delete(runs);
+    FreeRuns();
     runs = r;
     cap = c;
   }
+  // Whether `runs` is the room inside the leaf (not a block of its own).
+  bool runs_inline() const { return runs == reinterpret_cast<const Run*>(one_run_); }
 
   // Bytes of content before run `idx`.
   size_t TextOffset(uint32_t idx) const {
@@ -80,6 +83,16 @@ struct RunLeaf {
     for (uint32_t i = 0; i < count; ++i) m += Metrics::Of(runs[i]);
     return m;
   }
+
+ private:
+  Run* OneRun() { return reinterpret_cast<Run*>(one_run_); }
+  void FreeRuns() {
+    if (!runs_inline()) ::operator delete(runs);
+  }
+  // Room for a leaf of one run (capacity 1), not initialised, as AllocRuns:
+  // most of a document's sequences are one run (a list pushed in one go),
+  // and a block for it cost each one an allocation.
+  alignas(Run) unsigned char one_run_[sizeof(Run)];
 };
 
 struct RunInternal {
@@ -179,11 +192,16 @@ class RunTree {
 
   friend class Loader;
 
+  // The first leaf, which lives in the tree itself: a tree's first leaf
+  // stays first (splits add leaves after it, and only FreeAll removes
+  // any), and a document holds thousands of one-leaf sequences, for which
+  // a separate block cost an allocation and a free apiece.
+  RunLeaf head_{1};
   mutable const RunLeaf* hint_leaf_ = nullptr;
   mutable Metrics hint_before_;
-  void* root_;
+  void* root_ = &head_;
   bool root_is_leaf_ = true;
-  RunLeaf* first_;
+  RunLeaf* first_ = &head_;
   Metrics total_;
   IdIndex index_;
   uint64_t leaves_ = 1;
@@ -242,10 +260,7 @@ class RunTree::Loader {
   size_t text_pos_ = 0;
   size_t left_;  // runs still expected (runs_hint less those added)
   RunLeaf* leaf_ = nullptr;
-  // The empty leaf of a fresh tree, taken as the first leaf instead of
-  // freeing it and allocating another: a document loads thousands of small
-  // sequences, each into a fresh tree.
-  RunLeaf* spare_ = nullptr;
+  RunLeaf* head_;  // the tree's own leaf, to be the first one opened
   uint32_t room_ = 0;  // runs leaf_ takes: its capacity, at most kFill
   bool text_ok_ = true;
   std::vector<void*> level_;  // the closed leaves, then each level up

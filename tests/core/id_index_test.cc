@@ -325,5 +325,49 @@ TEST(IdIndex, MemoryFollowsEntries) {
   EXPECT_LT(idx.MemoryUsage(), one + 10000 * sizeof(IdIndex::Entry) * 3);
 }
 
+TEST(IdIndex, OneEntryAndTheSecondThatSpillsItMatchModel) {
+  // An index of one entry is kept inline; every way of adding a second
+  // one (another peer, another leaf, an overlap, a gap) must read the same
+  // as the model, and so must a one-leaf load of one or more ranges.
+  Leaves leaves(3);
+  struct Second {
+    PeerIndex peer;
+    uint64_t start, len;
+    size_t leaf;
+  };
+  const Second seconds[] = {{0, 10, 5, 0}, {0, 10, 5, 1}, {0, 12, 5, 1}, {0, 3, 4, 1},
+                            {0, 0, 10, 2}, {0, 0, 30, 0}, {2, 0, 4, 0}, {0, 20, 2, 0}};
+  for (const Second& sec : seconds) {
+    SCOPED_TRACE(::testing::Message() << sec.peer << " " << sec.start << " " << sec.len);
+    IdIndex idx;
+    Model m;
+    idx.Set(0, 0, 10, leaves[0]);
+    ModelSet(&m, 0, 0, 10, leaves[0]);
+    EXPECT_EQ(idx.peer_count(), 1u);
+    ASSERT_NO_FATAL_FAILURE(ExpectMatches(idx, m, 3, 40));
+    idx.Set(sec.peer, sec.start, sec.len, leaves[sec.leaf]);
+    ModelSet(&m, sec.peer, sec.start, sec.len, leaves[sec.leaf]);
+    EXPECT_EQ(idx.peer_count(), std::max<size_t>(1, sec.peer + 1));
+    ASSERT_NO_FATAL_FAILURE(ExpectMatches(idx, m, 3, 40));
+  }
+  for (uint32_t n : {0u, 1u, 2u, 3u}) {
+    SCOPED_TRACE(n);
+    std::vector<tandem::Run> runs(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      runs[i].peer = 1;
+      runs[i].counter = 10 * i;
+      runs[i].len = i == 0 ? 10 : 3;  // touching the first (merged), then a gap
+    }
+    IdIndex idx;
+    Model m;
+    ASSERT_TRUE(idx.LoadLeaf(runs.data(), n, leaves[0]));
+    for (const tandem::Run& r : runs) ModelSet(&m, 1, r.counter, r.len, leaves[0]);
+    ASSERT_NO_FATAL_FAILURE(ExpectMatches(idx, m, 3, 40));
+    idx.Set(1, 30, 5, leaves[1]);
+    ModelSet(&m, 1, 30, 5, leaves[1]);
+    ASSERT_NO_FATAL_FAILURE(ExpectMatches(idx, m, 3, 40));
+  }
+}
+
 }  // namespace
 }  // namespace tandem

@@ -80,5 +80,48 @@ TEST(ListValues, DroppedDoublesReadAsNullAndAnEmptyChunkGoes) {
   EXPECT_TRUE(v.Find(0, 4)->as_bool());
 }
 
+TEST(ListValues, TheOnlyChunkAndTheOnesAfterItReadAlike) {
+  // A list's only chunk is kept inline until a second comes, before or
+  // after it: reads, growth, drops and ShrinkGrown must not tell.
+  ListValues v;
+  EXPECT_FALSE(v.Put(1, 10, Doubles({1, 2})));
+  EXPECT_TRUE(v.Put(1, 12, Doubles({3})));  // grows the only chunk
+  EXPECT_FALSE(v.Put(1, 0, Doubles({9})));  // before it: a second chunk
+  v.PutDoubles(0, 5, {7, 8});               // another peer's
+  v.ShrinkGrown();
+  EXPECT_EQ(v.Find(1, 10)->as_double(), 1);
+  EXPECT_EQ(v.Find(1, 12)->as_double(), 3);
+  EXPECT_EQ(v.Find(1, 0)->as_double(), 9);
+  EXPECT_EQ(v.Find(0, 6)->as_double(), 8);
+  EXPECT_FALSE(v.Find(1, 13).has_value());
+  EXPECT_FALSE(v.Find(1, 5).has_value());
+  v.Drop(1, 0, 11);  // across two chunks
+  EXPECT_FALSE(v.Find(1, 0).has_value());
+  EXPECT_TRUE(v.Find(1, 10)->is_null());
+  EXPECT_EQ(v.Find(1, 11)->as_double(), 2);
+
+  ListValues w;
+  w.PutDoubles(2, 4, {1, 2, 3});
+  EXPECT_FALSE(w.Find(2, 3).has_value());
+  EXPECT_FALSE(w.Find(1, 4).has_value());
+  EXPECT_FALSE(w.Find(3, 4).has_value());
+  w.Drop(1, 0, 100);  // another peer: nothing
+  w.Drop(2, 0, 4);    // before it: nothing
+  EXPECT_EQ(w.Find(2, 4)->as_double(), 1);
+  w.Drop(2, 5, 1);
+  EXPECT_TRUE(w.Find(2, 5)->is_null());
+  EXPECT_FALSE(w.Put(2, 7, Doubles({4})));  // after a drop: not continued
+  EXPECT_EQ(w.Find(2, 7)->as_double(), 4);
+  w.Drop(2, 4, 3);  // the first chunk empties and goes
+  EXPECT_FALSE(w.Find(2, 4).has_value());
+  EXPECT_EQ(w.Find(2, 7)->as_double(), 4);
+  ListValues x;
+  x.Put(0, 0, {Value::Bool(true)});
+  x.Drop(0, 0, 1);  // the only chunk empties: nothing left
+  EXPECT_FALSE(x.Find(0, 0).has_value());
+  EXPECT_FALSE(x.Put(0, 1, {Value::Bool(false)}));
+  EXPECT_FALSE(x.Find(0, 1)->as_bool());
+}
+
 }  // namespace
 }  // namespace tandem

@@ -447,5 +447,40 @@ TEST(RunTreeLoad, SnapshotOfBuiltTreeLoadsClean) {
   EXPECT_EQ(loaded->EncodeSnapshot(), a.EncodeSnapshot());
 }
 
+TEST(RunTreeLoad, ReloadingATreeKeepsItsOwnFirstLeafRight) {
+  // The first leaf lives in the tree: a load over a tree of many leaves
+  // must free the others but keep (and empty) that one, whatever it held.
+  std::mt19937_64 rng(29);
+  RunTree t;
+  for (uint64_t runs_wanted : {uint64_t{2000}, uint64_t{1}, uint64_t{0}, uint64_t{300},
+                               uint64_t{40}, uint64_t{1}}) {
+    SCOPED_TRACE(runs_wanted);
+    std::vector<Item> items;
+    uint64_t next = 0;
+    for (uint64_t r = 0; r < runs_wanted; ++r) {
+      next += 1;  // a gap: each run its own
+      for (uint64_t k = 0, n = 1 + rng() % 3; k < n; ++k)
+        items.push_back(Item{0, next++, r % 3 == 2 ? char32_t{0} : U'x'});
+    }
+    std::vector<tandem::Run> runs;
+    std::string text;
+    ToRuns(items, &runs, &text);
+    ASSERT_TRUE(t.Load(runs, text));
+    Status s = t.Check();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_NO_FATAL_FAILURE(ExpectTreeIs(t, items));
+    // And it still grows: a run at the front, which lands in that leaf.
+    std::vector<Item> add{Item{1, 0, U'y'}, Item{1, 1, U'z'}};
+    std::vector<tandem::Run> r1;
+    std::string s1;
+    ToRuns(add, &r1, &s1);
+    t.Insert(RunTree::Loc{t.first_leaf(), 0, 0}, r1[0], s1);
+    items.insert(items.begin(), add.begin(), add.end());
+    s = t.Check();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_NO_FATAL_FAILURE(ExpectTreeIs(t, items));
+  }
+}
+
 }  // namespace
 }  // namespace tandem
