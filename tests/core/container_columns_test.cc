@@ -49,23 +49,9 @@ std::unique_ptr<Doc> Named() {
   return a;
 }
 
-wire::DocUpdate Parse(const std::string& bytes) {
-  wire::DocUpdate msg;
-  EXPECT_TRUE(msg.ParseFromString(bytes));
-  return msg;
-}
-
-void ExpectReadsAs(const wire::DocUpdate& msg, const Doc& want, const std::string& what) {
-  Doc fresh(kLocal);
-  Status st = fresh.ApplyUpdate(msg.SerializeAsString());
-  ASSERT_TRUE(st.ok()) << what << ": " << st.ToString();
-  EXPECT_EQ(fresh.ToJson(), want.ToJson()) << what;
-  EXPECT_EQ(fresh.EncodeSnapshot(), want.EncodeSnapshot()) << what;
-}
-
 TEST(ContainerColumns, KeysAreWrittenOnceAndReadBack) {
   std::unique_ptr<Doc> doc = Named();
-  const wire::DocUpdate msg = Parse(doc->EncodeUpdate());
+  const wire::DocUpdate msg = ParseDocUpdate(doc->EncodeUpdate());
   EXPECT_EQ(msg.containers_size(), 0);
   ASSERT_TRUE(msg.has_container_columns());
   EXPECT_EQ(msg.map_ops().keys_size(), 0);
@@ -92,7 +78,7 @@ TEST(ContainerColumns, KeysAreWrittenOnceAndReadBack) {
 TEST(ContainerColumns, SmallTablesKeepContainerRefs) {
   Doc doc(11);
   ASSERT_TRUE(doc.root().Set("k", Value::Int(1)).ok());
-  const wire::DocUpdate msg = Parse(doc.EncodeUpdate());
+  const wire::DocUpdate msg = ParseDocUpdate(doc.EncodeUpdate());
   EXPECT_FALSE(msg.has_container_columns());
   EXPECT_EQ(msg.containers_size(), 1);
   EXPECT_EQ(msg.key_len_size(), 0);
@@ -102,7 +88,7 @@ TEST(ContainerColumns, SmallTablesKeepContainerRefs) {
 
 TEST(ContainerColumns, OlderLayoutStillReads) {
   std::unique_ptr<Doc> doc = Named();
-  const wire::DocUpdate msg = Parse(doc->EncodeUpdate());
+  const wire::DocUpdate msg = ParseDocUpdate(doc->EncodeUpdate());
   DocOps ops;
   ASSERT_TRUE(DecodeDocMessage(msg, &ops).ok());
   wire::DocUpdate old = msg;
@@ -124,7 +110,7 @@ TEST(ContainerColumns, OlderLayoutStillReads) {
 
 TEST(ContainerColumns, DamagedTablesAreRefusedWhole) {
   std::unique_ptr<Doc> doc = Named();
-  const wire::DocUpdate msg = Parse(doc->EncodeUpdate());
+  const wire::DocUpdate msg = ParseDocUpdate(doc->EncodeUpdate());
   // Key positions ("x" sorts just before "é") and entry positions by kind.
   std::vector<std::string> keys;
   size_t at = 0;

@@ -114,6 +114,23 @@ inline void ExpectConsistent(Doc& d, const std::string& what, DocLimits limits =
   for (int i = 0; i < 8; ++i) ASSERT_EQ(sim::RandomDocEdit(d, rng), "") << what;
 }
 
+inline wire::DocUpdate ParseDocUpdate(const std::string& bytes) {
+  wire::DocUpdate msg;
+  EXPECT_TRUE(msg.ParseFromString(bytes));
+  return msg;
+}
+
+// Applies `msg` to an empty replica: it must read back to `want`, with
+// nothing pending.
+inline void ExpectReadsAs(const wire::DocUpdate& msg, const Doc& want, const std::string& what) {
+  Doc fresh(kLocal);
+  Status st = fresh.ApplyUpdate(msg.SerializeAsString());
+  ASSERT_TRUE(st.ok()) << what << ": " << st.ToString();
+  EXPECT_EQ(fresh.pending_ops(), 0u) << what;
+  EXPECT_EQ(fresh.ToJson(), want.ToJson()) << what;
+  EXPECT_EQ(fresh.EncodeSnapshot(), want.EncodeSnapshot()) << what;
+}
+
 // Applies `bytes` to a fresh base replica: must be refused, nothing changed,
 // no event.
 inline void ExpectRefused(const std::string& bytes, const std::string& what,

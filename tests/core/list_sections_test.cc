@@ -60,25 +60,9 @@ std::unique_ptr<Doc> ManyLists() {
   return a;
 }
 
-wire::DocUpdate Parse(const std::string& bytes) {
-  wire::DocUpdate msg;
-  EXPECT_TRUE(msg.ParseFromString(bytes));
-  return msg;
-}
-
-// Applies `msg` to an empty replica: it must read back to `want`.
-void ExpectReadsAs(const wire::DocUpdate& msg, const Doc& want, const std::string& what) {
-  Doc fresh(kLocal);
-  Status st = fresh.ApplyUpdate(msg.SerializeAsString());
-  ASSERT_TRUE(st.ok()) << what << ": " << st.ToString();
-  EXPECT_EQ(fresh.pending_ops(), 0u) << what;
-  EXPECT_EQ(fresh.ToJson(), want.ToJson()) << what;
-  EXPECT_EQ(fresh.EncodeSnapshot(), want.EncodeSnapshot()) << what;
-}
-
 TEST(ListSections, ManyListsShareColumnsAndReadBack) {
   std::unique_ptr<Doc> doc = ManyLists();
-  const wire::DocUpdate msg = Parse(doc->EncodeUpdate());
+  const wire::DocUpdate msg = ParseDocUpdate(doc->EncodeUpdate());
   ASSERT_TRUE(msg.has_lists());
   // Every list is a section of the shared columns; the text keeps its own.
   EXPECT_EQ(msg.lists().container_delta_size(), 4);
@@ -100,7 +84,7 @@ TEST(ListSections, OneListKeepsItsSequenceOps) {
   Container l;
   ASSERT_TRUE(doc.root().GetOrCreate("l", ContainerType::kList, &l).ok());
   ASSERT_TRUE(l.AsList().Push(Value::Int(1)).ok());
-  const wire::DocUpdate msg = Parse(doc.EncodeUpdate());
+  const wire::DocUpdate msg = ParseDocUpdate(doc.EncodeUpdate());
   EXPECT_FALSE(msg.has_lists());
   EXPECT_EQ(msg.sequences_size(), 1);
   ExpectReadsAs(msg, doc, "one list");
@@ -136,7 +120,7 @@ wire::DocUpdate OlderLayout(const wire::DocUpdate& msg) {
 
 TEST(ListSections, OlderLayoutStillReads) {
   std::unique_ptr<Doc> doc = ManyLists();
-  const wire::DocUpdate msg = Parse(doc->EncodeUpdate());
+  const wire::DocUpdate msg = ParseDocUpdate(doc->EncodeUpdate());
   const wire::DocUpdate old = OlderLayout(msg);
   EXPECT_FALSE(old.has_lists());
   EXPECT_GT(old.sequences_size(), msg.sequences_size());
@@ -145,7 +129,7 @@ TEST(ListSections, OlderLayoutStillReads) {
 
 TEST(ListSections, DamagedSectionsAreRefusedWhole) {
   std::unique_ptr<Doc> doc = ManyLists();
-  const wire::DocUpdate msg = Parse(doc->EncodeUpdate());
+  const wire::DocUpdate msg = ParseDocUpdate(doc->EncodeUpdate());
   ASSERT_GE(msg.lists().container_delta_size(), 3);
   // The container that is no list: the text.
   DocOps ops;
