@@ -1,7 +1,6 @@
 #include "doc_codec.h"
 
 #include <algorithm>
-#include <array>
 #include <numeric>
 #include <optional>
 
@@ -52,20 +51,6 @@ std::string NameKey(const std::vector<ContainerKey>& table, uint32_t i, int dept
       break;
   }
   return out;
-}
-
-// `n` list placeholders: a view of a constant for the short lists a
-// document mostly holds, else of *long_ (made to measure).
-constexpr size_t kShortPlaceholders = 1024;
-constexpr auto kShort = [] {
-  std::array<char, kShortPlaceholders> a{};
-  a.fill(kListItemPlaceholder);
-  return a;
-}();
-std::string_view Placeholders(size_t n, std::string* long_) {
-  if (n <= kShortPlaceholders) return std::string_view(kShort.data(), n);
-  long_->assign(n, kListItemPlaceholder);
-  return *long_;
 }
 
 }  // namespace
@@ -369,7 +354,6 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubl
   // writers wrote them before) one per list section. List sections come in
   // shared columns (`lists`), or each in a SequenceOps of its own.
   out->sequences.resize(static_cast<size_t>(msg.sequences_size()));
-  std::string placeholders;  // for lists longer than kShortPlaceholders
   const bool shared_values = msg.has_list_values();
   const bool list_sections = msg.has_lists();
   ValueReader list_values(msg.list_values());
@@ -385,7 +369,6 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubl
       if (list_sections) return Status::Corrupt("list sections given in two layouts");
       // The placeholder text is implied: one byte per visible item, which
       // must match the values column (bounded by the message size).
-      if (!in.inserts().text().empty()) return Status::Corrupt("list inserts carry text");
       if (shared_values && in.has_values())
         return Status::Corrupt("list values given both per list and for the message");
       const uint64_t available =
@@ -397,8 +380,11 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubl
       }
       if (!shared_values && visible != available)
         return Status::Corrupt("list inserts and values differ in length");
-      s = DecodeRunColumns(in.inserts(), Placeholders(visible, &placeholders), peers, &sec.ops);
+      // As a List section of the shared columns reads its rows.
+      s = DecodeListRunColumns(in.inserts(), visible, peers, &sec.ops.inserts);
       if (!s.ok()) return s;
+      sec.ops.text.assign(visible, kListItemPlaceholder);
+      sec.ops.ascii = true;
       if (shared_values) {
         s = TakeListValues(&list_values, visible, list_doubles, &sec);
         if (!s.ok()) return s;
