@@ -11,6 +11,7 @@
 #include "container_columns.h"
 #include "format.h"
 #include "list_sections.h"
+#include "map_write_rows.h"
 #include "stack_arena.h"
 #include "update_codec.h"
 #include "utf8.h"
@@ -140,12 +141,16 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
   std::vector<std::string_view> key_table;
   std::vector<std::string> map_keys;
   const bool columns = UseContainerColumns(nc);
+  const bool map_rows = UseMapWriteRows(ops.map_ops.size(), columns);
   if (columns) {
     key_table = EncodeKeyTable(sorted, ops.map_ops, msg);
     EncodeContainerColumns(sorted, peers, key_table, msg->mutable_container_columns());
   } else {
-    EncodeContainerTable(sorted, peers, msg->mutable_containers());
-    for (const MapOp& m : ops.map_ops) map_keys.push_back(m.key);
+    // The root map alone is implied by no table.
+    if (!(nc == 1 && sorted[0].kind == ContainerKey::kRoot))
+      EncodeContainerTable(sorted, peers, msg->mutable_containers());
+    if (!map_rows)
+      for (const MapOp& m : ops.map_ops) map_keys.push_back(m.key);
     std::sort(map_keys.begin(), map_keys.end());
     map_keys.erase(std::unique(map_keys.begin(), map_keys.end()), map_keys.end());
     key_table.assign(map_keys.begin(), map_keys.end());
@@ -243,9 +248,11 @@ void EncodeDocMessage(DocOps ops, InsertOrder order, wire::DocUpdate* msg) {
   if (list_values) list_values->Finish();
 
   // Map writes.
-  if (!ops.map_ops.empty()) {
-    std::sort(ops.map_ops.begin(), ops.map_ops.end(),
-              [](const MapOp& a, const MapOp& b) { return a.id < b.id; });
+  std::sort(ops.map_ops.begin(), ops.map_ops.end(),
+            [](const MapOp& a, const MapOp& b) { return a.id < b.id; });
+  if (map_rows) {
+    EncodeMapWriteRows(ops.map_ops, where, peers, msg->mutable_map_writes());
+  } else if (!ops.map_ops.empty()) {
     wire::MapOps* out = msg->mutable_map_ops();
     if (!columns)
       for (const std::string& k : map_keys) out->add_keys(k);
@@ -337,6 +344,8 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubl
   if (msg.has_container_columns()) {
     if (msg.containers_size() > 0) return Status::Corrupt("container table given in two layouts");
     s = DecodeContainerColumns(msg.container_columns(), peers, key_table, &out->containers);
+  } else if (msg.containers_size() == 0) {
+    out->containers.assign(1, ContainerKey{});  // no table: the root map alone
   } else {
     s = DecodeContainerTable(msg.containers(), peers, &out->containers);
   }
@@ -431,7 +440,12 @@ Status DecodeDocMessage(const wire::DocUpdate& msg, DocOps* out, bool list_doubl
     if (!s.ok()) return s.Prefixed("list values: ");
   }
 
-  // Map writes.
+  // Map writes, as rows or (in larger messages) in columns.
+  if (msg.map_writes_size() > 0) {
+    if (msg.has_map_ops()) return Status::Corrupt("map writes given in two layouts");
+    s = DecodeMapWriteRows(msg.map_writes(), out->containers, peers, &out->map_ops);
+    if (!s.ok()) return s;
+  }
   if (msg.has_map_ops()) {
     const wire::MapOps& in = msg.map_ops();
     const size_t n = static_cast<size_t>(in.key_size());

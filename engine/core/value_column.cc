@@ -288,6 +288,40 @@ int32_t ValueReader::Decimal(size_t j) const {
   return packed_[j];
 }
 
+bool BareValueKind(const Value& v, bool deleted, uint32_t* kind) {
+  if (deleted) {
+    *kind = kDeleted;
+    return true;
+  }
+  switch (v.kind()) {
+    case Value::Kind::kNull: *kind = kNull; return true;
+    case Value::Kind::kBool: *kind = v.as_bool() ? kTrue : kFalse; return true;
+    case Value::Kind::kContainer:
+      *kind = kContainerBase + static_cast<uint32_t>(v.container_type());
+      return true;
+    default: return false;
+  }
+}
+
+Status BareValueOfKind(uint32_t kind, Value* out, bool* deleted) {
+  *deleted = false;
+  switch (kind) {
+    case kNull: *out = Value::Null(); return Status::Ok();
+    case kFalse: *out = Value::Bool(false); return Status::Ok();
+    case kTrue: *out = Value::Bool(true); return Status::Ok();
+    case kDeleted:
+      *deleted = true;
+      *out = Value::Null();
+      return Status::Ok();
+    default:
+      if (kind > kContainerBase && kind < kDeleted && IsContainerType(kind - kContainerBase)) {
+        *out = Value::Container(static_cast<ContainerType>(kind - kContainerBase));
+        return Status::Ok();
+      }
+      return Status::Corrupt("map write kind " + std::to_string(kind) + " is not a bare value");
+  }
+}
+
 Status ValueReader::Next(Value* out, bool* deleted) {
   if (k_ >= kinds_size_) return Status::Corrupt("value column too short");
   const uint32_t kind = kinds_[k_++];

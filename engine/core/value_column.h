@@ -51,6 +51,13 @@ class ValueColumnWriter {
   uint32_t skipped_ = 0;
 };
 
+// A value without a payload (null, a boolean, a new container, a map
+// write's deletion) as its Values.kinds code, for a row that carries one
+// value (MapWrite.kind): false for the values that need a payload.
+bool BareValueKind(const Value& v, bool deleted, uint32_t* kind);
+// The value of a bare kind; refuses kinds with a payload or unknown ones.
+Status BareValueOfKind(uint32_t kind, Value* out, bool* deleted);
+
 // Reads values one by one, checking each column as it goes.
 class ValueReader {
  public:

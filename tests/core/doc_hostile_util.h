@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -143,6 +144,18 @@ inline void ExpectRefused(const std::string& bytes, const std::string& what,
   EXPECT_FALSE(st.ok()) << what << ": accepted";
   ExpectSame(StateOf(*d), before, what);
   EXPECT_EQ(events, 0) << what;
+}
+
+// A named mistake put into a valid message.
+using Damage = std::pair<std::string, std::function<void(wire::DocUpdate*)>>;
+
+// Each damage on its own copy of `msg`: refused whole (ExpectRefused).
+inline void ExpectEachRefused(const wire::DocUpdate& msg, const std::vector<Damage>& damage) {
+  for (const auto& [what, damage_it] : damage) {
+    wire::DocUpdate bad = msg;
+    damage_it(&bad);
+    ExpectRefused(bad.SerializeAsString(), what);
+  }
 }
 
 // Refused with nothing changed, or accepted and consistent.

@@ -137,7 +137,7 @@ TEST(ListSections, DamagedSectionsAreRefusedWhole) {
   uint32_t text = 0;
   while (text < ops.containers.size() && ops.containers[text].type != ContainerType::kText) ++text;
   ASSERT_LT(text, ops.containers.size());
-  const std::vector<std::pair<std::string, std::function<void(wire::DocUpdate*)>>> damage = {
+  const std::vector<Damage> damage = {
       {"a section with a row more", [](wire::DocUpdate* m) {
          auto* r = m->mutable_lists()->mutable_insert_rows();
          r->Set(0, r->Get(0) + 1);
@@ -181,11 +181,7 @@ TEST(ListSections, DamagedSectionsAreRefusedWhole) {
          s->set_container(m->lists().container_delta(0));
        }},
   };
-  for (const auto& [what, damage_it] : damage) {
-    wire::DocUpdate bad = msg;
-    damage_it(&bad);
-    ExpectRefused(bad.SerializeAsString(), what);
-  }
+  ExpectEachRefused(msg, damage);
 }
 
 TEST(ListSections, DamagedSnapshotSectionsAreRefused) {
