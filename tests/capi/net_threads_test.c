@@ -78,7 +78,7 @@ static void on_wake(void* user_data) {
 
 typedef struct host {
   int id;
-  char token[16];
+  char token[32];
   tandem_client* client;
   tandem_doc* doc; /* bound to "shared"; this thread's only */
   wake_state wake;
@@ -180,7 +180,7 @@ static void* host_run(void* arg) {
   if (!host_subscribe(h)) return NULL;
   tandem_container root;
   tandem_doc_root(h->doc, &root, NULL);
-  char side[16];
+  char side[32];
   snprintf(side, sizeof side, "side-%d", h->id);
   tandem_doc* side_doc = NULL;
   for (int i = 0; i < HOST_EDITS; ++i) {
@@ -193,7 +193,7 @@ static void* host_run(void* arg) {
               tandem_map_get_or_create(h->doc, &root, "text", TANDEM_CONTAINER_TEXT, &text, TERR));
     char c = (char)('a' + h->id);
     TCHECK_OK(&h->log, tandem_text_insert(h->doc, &text, 0, TANDEM_UNIT_UTF8, &c, 1, TERR));
-    char key[16];
+    char key[32];
     snprintf(key, sizeof key, "by%d", h->id);
     tandem_value v = tandem_value_int(i);
     TCHECK_OK(&h->log, tandem_map_set(h->doc, &root, key, &v, TERR));
@@ -310,7 +310,7 @@ static void* hammer_run(void* arg) {
       tandem_error_clear(&ae);
       tandem_awareness_free(&list);
       if (!victim) {
-        char side[16];
+        char side[32];
         snprintf(side, sizeof side, "side-%d", k);
         TCHECK_ST2(&hm->log,
                    tandem_client_set_awareness(h->client, side, (const uint8_t*)"x", 1, TERR),
@@ -456,7 +456,7 @@ static void test_clients_and_server(void) {
   CHECK(atomic_load(&auth_calls) > 2 * (HOSTS + 1));
   for (int k = 0; k < HOSTS; ++k) {
     host* h = &hosts[k];
-    char who[16];
+    char who[32];
     snprintf(who, sizeof who, "host %d", k);
     check_log(who, &h->log);
     CHECK(h->statuses[TANDEM_CLIENT_SYNCED] >= 1 && h->events[TANDEM_EVENT_SYNCED] >= 1);

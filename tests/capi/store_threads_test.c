@@ -36,8 +36,8 @@ static atomic_int stop_readers;
 
 typedef struct writer {
   int id;
-  char name[16];
-  char saved_name[16];
+  char name[32];
+  char saved_name[32];
   char json[8192];
   int versions_made;
   atomic_int async_queued;
