@@ -62,17 +62,14 @@ Status DecodeMapWriteRows(const google::protobuf::RepeatedPtrField<wire::MapWrit
       }
       case wire::MapWrite::kIntValue: m.value = Value::Int(row.int_value()); break;
       case wire::MapWrite::kDoubleValue: m.value = Value::Double(row.double_value()); break;
-      case wire::MapWrite::kStringValue:
-        if (!utf8::Validate(row.string_value(), nullptr))
-          return Status::Corrupt("string value is not valid UTF-8");
-        [[fallthrough]];
+      case wire::MapWrite::kStringValue: {
+        Status s = ContentValue(true, row.string_value(), &m.value);
+        if (!s.ok()) return s;
+        break;
+      }
       case wire::MapWrite::kBytesValue: {
-        const std::string& v = row.value_case() == wire::MapWrite::kStringValue
-                                   ? row.string_value()
-                                   : row.bytes_value();
-        if (v.size() > UINT32_MAX) return Status::Corrupt("value over 4 GiB");
-        m.value = row.value_case() == wire::MapWrite::kStringValue ? Value::String(v)
-                                                                    : Value::Bytes(v);
+        Status s = ContentValue(false, row.bytes_value(), &m.value);
+        if (!s.ok()) return s;
         break;
       }
       case wire::MapWrite::VALUE_NOT_SET: return Status::Corrupt("map write without a value");

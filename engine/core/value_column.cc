@@ -322,6 +322,14 @@ Status BareValueOfKind(uint32_t kind, Value* out, bool* deleted) {
   }
 }
 
+Status ContentValue(bool string, const std::string& content, Value* out) {
+  if (content.size() > UINT32_MAX) return Status::Corrupt("value over 4 GiB");
+  if (string && !utf8::Validate(content, nullptr))
+    return Status::Corrupt("string value is not valid UTF-8");
+  *out = string ? Value::String(content) : Value::Bytes(content);
+  return Status::Ok();
+}
+
 Status ValueReader::Next(Value* out, bool* deleted) {
   if (k_ >= kinds_size_) return Status::Corrupt("value column too short");
   const uint32_t kind = kinds_[k_++];
@@ -339,15 +347,9 @@ Status ValueReader::Next(Value* out, bool* deleted) {
       *out = Value::Double(in_.doubles(d_++));
       return Status::Ok();
     case kString:
-    case kBytes: {
+    case kBytes:
       if (s_ >= in_.strings_size()) return Status::Corrupt("string value column too short");
-      const std::string& s = in_.strings(s_++);
-      if (s.size() > UINT32_MAX) return Status::Corrupt("value over 4 GiB");
-      if (kind == kString && !utf8::Validate(s, nullptr))
-        return Status::Corrupt("string value is not valid UTF-8");
-      *out = kind == kString ? Value::String(s) : Value::Bytes(s);
-      return Status::Ok();
-    }
+      return ContentValue(kind == kString, in_.strings(s_++), out);
     case kDeleted:
       if (!deleted) return Status::Corrupt("deleted marker outside a map write");
       *deleted = true;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "status.h"
@@ -57,6 +58,8 @@ class ValueColumnWriter {
 bool BareValueKind(const Value& v, bool deleted, uint32_t* kind);
 // The value of a bare kind; refuses kinds with a payload or unknown ones.
 Status BareValueOfKind(uint32_t kind, Value* out, bool* deleted);
+// A string (checked to be UTF-8) or bytes value of the wire's `content`.
+Status ContentValue(bool string, const std::string& content, Value* out);
 
 // Reads values one by one, checking each column as it goes.
 class ValueReader {
